@@ -1,0 +1,652 @@
+//! Deterministic demo market: firms, owners and three years of selection
+//! projects with every method and outcome, registrations, quotes, awards,
+//! contracts and ratings. Same seed + same anchor time → same data. Writes the
+//! same schema the application uses and respects its constraints (eligible
+//! firms only, awards among participants, stages in time order, nothing after
+//! the anchor "now").
+use super::sql::{insert_rows, Arg};
+use super::{Backend, Pool};
+use crate::domain::credit_code;
+use crate::domain::time::{DAY_MS, SHANGHAI_OFFSET_MS};
+use rand::{Rng, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+use std::collections::{HashMap, HashSet};
+
+#[derive(Clone, Debug)]
+pub struct DemoOptions {
+    pub seed: u64,
+    pub firms: usize,
+    pub owners: usize,
+    pub projects: usize,
+    /// "Now" of the generated market (epoch ms); nothing happens after it.
+    pub anchor_ms: i64,
+    pub years: i64,
+}
+
+impl DemoOptions {
+    /// The default demo: 2,000+ firms and 50,000 projects over three years.
+    pub fn standard(anchor_ms: i64) -> Self {
+        Self::with_projects(50_000, anchor_ms)
+    }
+
+    /// Scales firms and owners with the number of projects (for benchmarks up to 1,000,000).
+    pub fn with_projects(projects: usize, anchor_ms: i64) -> Self {
+        DemoOptions {
+            seed: 20_261_126,
+            firms: (projects / 25).max(2_000),
+            owners: (projects / 30).max(1_500),
+            projects,
+            anchor_ms,
+            years: 3,
+        }
+    }
+
+    /// A small market for tests.
+    pub fn small(anchor_ms: i64) -> Self {
+        DemoOptions { seed: 7, firms: 120, owners: 60, projects: 600, anchor_ms, years: 3 }
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct DemoReport {
+    pub firms: usize,
+    pub owners: usize,
+    pub projects: usize,
+    pub participations: usize,
+    pub quotes: usize,
+    pub awards: usize,
+    pub contracts: usize,
+    pub ratings: usize,
+}
+
+struct Item {
+    id: i64,
+    name: String,
+    industry: String,
+    qualification: Option<String>,
+    min_grade: Option<String>,
+    days: i64,
+    weight: u32,
+    base_budget_yuan: i64,
+}
+
+struct Region {
+    code: String,
+    name: String,
+}
+
+const CORES: &[&str] = &[
+    "华信", "中元", "恒达", "正源", "天成", "鼎盛", "广润", "博远", "安泰", "清源", "同创", "金诚", "瑞丰", "宏图",
+    "中衡", "联合", "诚信", "锦程", "蓝天", "嘉禾", "川建", "兴业", "永安", "明德", "致远", "启航", "众合", "华茂",
+    "立信", "长青", "和信", "银河", "海川", "国泰", "卓越", "汇通", "信达", "西南", "蜀通", "天府", "峨眉", "岷江",
+    "巴山", "蜀道", "锦江", "青城", "剑门", "九寨", "嘉陵", "沱江", "涪江", "雅安", "宝光", "建研", "勘测", "精工",
+];
+
+fn business_words(industry: &str) -> &'static [&'static str] {
+    match industry {
+        "HJ" => &["环保科技", "环境工程", "生态环境咨询"],
+        "ZJ" => &["工程咨询", "建设工程", "建筑设计", "工程造价咨询"],
+        "ZR" => &["测绘", "地理信息", "国土规划", "地质勘查"],
+        "SL" => &["水利水电勘测设计", "水务咨询", "水土保持科技"],
+        "YJ" => &["安全技术", "安全评价", "安全科技"],
+        "QX" => &["防雷技术", "防雷检测", "雷电防护科技"],
+        "FG" => &["工程咨询", "项目管理咨询", "发展研究"],
+        "JT" => &["交通规划设计", "公路工程检测", "交通科技"],
+        "NY" => &["农业科技", "农业工程咨询"],
+        "SC" => &["检测技术", "检验检测", "计量科技"],
+        "XF" => &["消防技术服务", "消防检测", "消防安全科技"],
+        "CZ" => &["资产评估", "房地产土地估价"],
+        "LC" => &["林业调查规划设计", "林业科技"],
+        "WW" => &["文物保护", "文化遗产咨询"],
+        _ => &["技术咨询", "工程技术"],
+    }
+}
+
+const SURNAMES: &[&str] = &["王", "李", "张", "刘", "陈", "杨", "黄", "赵", "吴", "周", "徐", "孙", "马", "朱", "胡", "郭", "何", "罗", "高", "林", "邓", "唐", "蒋", "谢", "冯", "曾", "彭", "袁", "苏", "杜"];
+const GIVEN: &[&str] = &["伟", "芳", "娜", "敏", "静", "强", "磊", "军", "洋", "勇", "艳", "杰", "涛", "明", "超", "秀英", "华", "平", "刚", "建国", "志强", "晓东", "丽", "婷", "宇", "浩", "鑫", "佳", "波", "川"];
+const PROJECT_NOUNS: &[&str] = &[
+    "道路改造工程", "综合楼建设项目", "污水处理厂提标改造工程", "光伏发电项目", "学校改扩建工程", "人民医院住院楼建设项目",
+    "工业园区标准化厂房项目", "农村供水保障工程", "河道综合治理工程", "物流园建设项目", "安置房建设项目", "体育中心建设项目",
+    "天然气输配管网工程", "砂石加工项目", "食品加工生产线项目", "乡村振兴示范项目", "老旧小区改造项目", "冷链仓储项目",
+    "高标准农田建设项目", "矿山地质环境治理项目", "景区提升改造项目", "数据中心建设项目", "桥梁新建工程", "垃圾转运站项目",
+];
+const PUBLIC_BODIES: &[&str] = &["人民政府办公室", "交通运输局", "教育局", "卫生健康局", "水务局", "住房和城乡建设局", "农业农村局", "文化广电旅游局", "城市管理局", "自然资源局"];
+const COMPANY_WORDS: &[&str] = &["投资集团有限公司", "城市建设投资有限公司", "置业有限公司", "能源开发有限公司", "实业有限公司", "交通投资有限公司", "食品有限公司", "新材料有限公司", "文旅发展有限公司", "水务有限公司"];
+
+fn pick<'a, T>(rng: &mut ChaCha8Rng, xs: &'a [T]) -> &'a T {
+    &xs[rng.gen_range(0..xs.len())]
+}
+
+fn person(rng: &mut ChaCha8Rng) -> String {
+    format!("{}{}", pick(rng, SURNAMES), pick(rng, GIVEN))
+}
+
+fn phone(rng: &mut ChaCha8Rng) -> String {
+    format!("1{}{:09}", rng.gen_range(3..10), rng.gen_range(0..1_000_000_000u64))
+}
+
+fn short_region(name: &str) -> String {
+    let trimmed = name.trim_end_matches("市").trim_end_matches("自治州").trim_end_matches("州");
+    trimmed.chars().take(2).collect()
+}
+
+/// Shifts a time to the same local hour on the nearest working weekday (Mon–Fri).
+fn on_weekday(t: i64) -> i64 {
+    let local_day = (t + SHANGHAI_OFFSET_MS).div_euclid(DAY_MS);
+    match (local_day + 3).rem_euclid(7) {
+        5 => t - DAY_MS,     // Saturday → Friday
+        6 => t + DAY_MS,     // Sunday → Monday
+        _ => t,
+    }
+}
+
+fn local_date(t: i64) -> String {
+    crate::domain::time::date_shanghai(t)
+}
+
+fn yyyymm(t: i64) -> String {
+    let d = local_date(t);
+    format!("{}{}", &d[..4], &d[5..7])
+}
+
+struct Buffers {
+    tables: Vec<(&'static str, &'static [&'static str], Vec<Vec<Arg>>)>,
+}
+
+const FIRM_COLS: &[&str] = &["id", "name", "credit_code", "region_code", "address", "legal_rep", "contact_name", "contact_phone", "status", "registered_at", "updated_at"];
+const FIRM_ITEM_COLS: &[&str] = &["firm_id", "item_id", "fee_standard", "promised_days"];
+const QUAL_COLS: &[&str] = &["firm_id", "type_code", "grade", "certificate_no", "issuer", "valid_from", "valid_to"];
+const OWNER_COLS: &[&str] = &["id", "name", "credit_code", "kind", "region_code", "created_at"];
+const PROC_COLS: &[&str] = &["id", "code", "title", "owner_id", "item_id", "region_code", "industry_code", "funding", "budget_fen", "method", "status", "service_days", "published_at", "deadline_at", "closed_at", "cancel_reason", "created_at", "updated_at"];
+const PART_COLS: &[&str] = &["procurement_id", "firm_id", "status", "registered_at"];
+const QUOTE_COLS: &[&str] = &["procurement_id", "firm_id", "amount_fen", "submitted_at"];
+const AWARD_COLS: &[&str] = &["procurement_id", "firm_id", "amount_fen", "reason", "awarded_at"];
+const CONTRACT_COLS: &[&str] = &["id", "procurement_id", "firm_id", "owner_id", "price_fen", "status", "created_at", "signed_at", "due_at", "delivered_at", "accepted_at", "paid_at"];
+const RATING_COLS: &[&str] = &["contract_id", "firm_id", "timeliness", "quality", "attitude", "fee_compliance", "comment", "rated_at"];
+
+impl Buffers {
+    fn new() -> Self {
+        Buffers {
+            tables: vec![
+                ("firms", FIRM_COLS, vec![]),
+                ("firm_items", FIRM_ITEM_COLS, vec![]),
+                ("firm_qualifications", QUAL_COLS, vec![]),
+                ("owners", OWNER_COLS, vec![]),
+                ("procurements", PROC_COLS, vec![]),
+                ("participations", PART_COLS, vec![]),
+                ("quotes", QUOTE_COLS, vec![]),
+                ("awards", AWARD_COLS, vec![]),
+                ("contracts", CONTRACT_COLS, vec![]),
+                ("ratings", RATING_COLS, vec![]),
+            ],
+        }
+    }
+    fn push(&mut self, table: &str, row: Vec<Arg>) {
+        let t = self.tables.iter_mut().find(|t| t.0 == table).expect("known table");
+        debug_assert_eq!(t.1.len(), row.len(), "{table}");
+        t.2.push(row);
+    }
+    fn len(&self) -> usize {
+        self.tables.iter().map(|t| t.2.len()).sum()
+    }
+    /// Writes every buffer in foreign-key order.
+    async fn flush(&mut self, conn: &mut sqlx::AnyConnection) -> Result<(), sqlx::Error> {
+        for (table, cols, rows) in self.tables.iter_mut() {
+            if !rows.is_empty() {
+                insert_rows(conn, table, cols, rows).await?;
+                rows.clear();
+            }
+        }
+        Ok(())
+    }
+}
+
+fn t(s: impl Into<String>) -> Arg {
+    Arg::Text(s.into())
+}
+fn i(v: i64) -> Arg {
+    Arg::Int(v)
+}
+fn oi(v: Option<i64>) -> Arg {
+    Arg::from(v)
+}
+
+/// Generates and inserts the demo market in one transaction.
+pub async fn load(
+    pool: &Pool,
+    backend: Backend,
+    opts: &DemoOptions,
+    progress: &(dyn Fn(&str) + Sync),
+) -> Result<DemoReport, sqlx::Error> {
+    let mut rng = ChaCha8Rng::seed_from_u64(opts.seed);
+    let mut report = DemoReport::default();
+    let now = opts.anchor_ms;
+    let span = opts.years * 365 * DAY_MS;
+
+    // reference data, in a stable order
+    let item_rows: Vec<(i64, String, String, Option<String>, Option<String>, i64)> = sqlx::query_as(
+        "SELECT id, name, industry_code, qualification_type_code, min_grade, time_limit_days \
+         FROM service_items WHERE status = 'in_force' ORDER BY code",
+    )
+    .fetch_all(pool)
+    .await?;
+    let items: Vec<Item> = item_rows
+        .into_iter()
+        .enumerate()
+        .map(|(k, (id, name, industry, qualification, min_grade, days))| Item {
+            id,
+            name,
+            industry,
+            qualification,
+            min_grade,
+            days,
+            weight: 1 + (k as u32 * 7 % 5) * 2,
+            base_budget_yuan: 20_000 + ((k as i64 * 37) % 20) * 15_000,
+        })
+        .collect();
+    let qtypes: HashMap<String, (Vec<String>, String)> = sqlx::query_as::<_, (String, String, String)>(
+        "SELECT code, grades, issuer FROM qualification_types ORDER BY code",
+    )
+    .fetch_all(pool)
+    .await?
+    .into_iter()
+    .map(|(c, g, iss)| (c, (g.split('|').map(String::from).collect(), iss)))
+    .collect();
+    let regions: Vec<(String, String, i64)> =
+        sqlx::query_as("SELECT code, name, level FROM regions ORDER BY code").fetch_all(pool).await?;
+    let names: HashMap<String, String> = regions.iter().map(|r| (r.0.clone(), r.1.clone())).collect();
+    let counties: Vec<Region> = regions
+        .iter()
+        .filter(|r| r.2 == 3)
+        .map(|r| Region { code: r.0.clone(), name: r.1.clone() })
+        .collect();
+    let cities: Vec<Region> = regions
+        .iter()
+        .filter(|r| r.2 == 2)
+        .map(|r| Region { code: r.0.clone(), name: r.1.clone() })
+        .collect();
+    if items.is_empty() || counties.is_empty() {
+        return Err(sqlx::Error::Protocol("reference data must be loaded before demo data".into()));
+    }
+    let industries: Vec<String> = {
+        let mut v: Vec<String> = items.iter().map(|it| it.industry.clone()).collect();
+        v.sort();
+        v.dedup();
+        v
+    };
+    let city_name = |code: &str| names.get(&format!("{}00", &code[..4])).cloned().unwrap_or_default();
+    let pick_county = |rng: &mut ChaCha8Rng| -> usize {
+        // 40 % of the market is in Chengdu
+        if rng.gen_bool(0.4) {
+            let chengdu: Vec<usize> =
+                counties.iter().enumerate().filter(|(_, c)| c.code.starts_with("5101")).map(|(k, _)| k).collect();
+            chengdu[rng.gen_range(0..chengdu.len())]
+        } else {
+            rng.gen_range(0..counties.len())
+        }
+    };
+
+    let id_base = |table: &'static str| async move {
+        sqlx::query_as::<_, (i64,)>(&format!("SELECT CAST(COALESCE(MAX(id), 0) AS BIGINT) FROM {table}"))
+            .fetch_one(pool)
+            .await
+            .map(|r| r.0)
+    };
+    let firm_base = id_base("firms").await?;
+    let owner_base = id_base("owners").await?;
+    let proc_base = id_base("procurements").await?;
+    let contract_base = id_base("contracts").await?;
+
+    let mut tx = pool.begin().await?;
+    let mut buf = Buffers::new();
+
+    // ---- firms -------------------------------------------------------------
+    progress(&format!("demo: {} firms", opts.firms));
+    let mut firm_names = HashSet::new();
+    let mut firms_by_item: HashMap<i64, Vec<(i64, f64)>> = HashMap::new();
+    for k in 0..opts.firms {
+        let id = firm_base + k as i64 + 1;
+        let county = &counties[pick_county(&mut rng)];
+        let industry = pick(&mut rng, &industries).clone();
+        let name = loop {
+            let n = format!(
+                "四川{}{}{}有限公司",
+                pick(&mut rng, CORES),
+                pick(&mut rng, CORES),
+                pick(&mut rng, business_words(&industry))
+            );
+            if firm_names.insert(n.clone()) {
+                break n;
+            }
+        };
+        let code = credit_code::from_parts("91", &county.code, 1_000_000 + id as u64 * 7_919)
+            .expect("valid parts");
+        let registered = now - span - 180 * DAY_MS + (rng.gen::<f64>().powf(1.6) * (span as f64)) as i64;
+        let status = match rng.gen_range(0..100) {
+            0..=2 => "suspended",
+            3..=4 => "submitted",
+            _ => "active",
+        };
+        let quality = 2.6 + rng.gen::<f64>() * 2.4;
+        buf.push(
+            "firms",
+            vec![
+                i(id), t(name), t(code), t(county.code.clone()),
+                t(format!("{}{}{}路{}号", city_name(&county.code), county.name, pick(&mut rng, CORES), rng.gen_range(1..300))),
+                t(person(&mut rng)), t(person(&mut rng)), t(phone(&mut rng)), t(status), i(registered), i(registered),
+            ],
+        );
+        // scope: 1–4 items of the main industry, sometimes one from another industry
+        let own: Vec<&Item> = items.iter().filter(|it| it.industry == industry).collect();
+        let mut scope: Vec<&Item> = Vec::new();
+        for _ in 0..rng.gen_range(1..=4usize) {
+            let it = *pick(&mut rng, &own);
+            if !scope.iter().any(|s| s.id == it.id) {
+                scope.push(it);
+            }
+        }
+        if rng.gen_bool(0.3) {
+            let it = pick(&mut rng, &items);
+            if !scope.iter().any(|s| s.id == it.id) {
+                scope.push(it);
+            }
+        }
+        let mut quals_done = HashSet::new();
+        for it in &scope {
+            buf.push(
+                "firm_items",
+                vec![i(id), i(it.id), t("市场调节价,按合同约定"), i(((it.days as f64) * rng.gen_range(0.6..1.0)).ceil() as i64)],
+            );
+            if status == "active" {
+                firms_by_item.entry(it.id).or_default().push((id, quality));
+            }
+            if let Some(q) = &it.qualification {
+                if quals_done.insert(q.clone()) {
+                    let (grades, issuer) = &qtypes[q];
+                    let min_idx = it
+                        .min_grade
+                        .as_ref()
+                        .and_then(|g| grades.iter().position(|x| x == g))
+                        .unwrap_or(grades.len() - 1);
+                    let grade = &grades[rng.gen_range(0..=min_idx)];
+                    let from = registered - rng.gen_range(30..1500) * DAY_MS;
+                    let to = from + 5 * 365 * DAY_MS;
+                    buf.push(
+                        "firm_qualifications",
+                        vec![
+                            i(id), t(q.clone()), t(grade.clone()),
+                            t(format!("{}{}{:06}", q, &local_date(from)[..4], rng.gen_range(0..1_000_000))),
+                            t(issuer.clone()), t(local_date(from)), t(local_date(to)),
+                        ],
+                    );
+                }
+            }
+        }
+    }
+    report.firms = opts.firms;
+
+    // ---- owners ------------------------------------------------------------
+    progress(&format!("demo: {} owners", opts.owners));
+    let mut owners: Vec<(i64, String, bool)> = Vec::new(); // id, region, public body
+    let mut owner_names = HashSet::new();
+    for k in 0..opts.owners {
+        let id = owner_base + k as i64 + 1;
+        let public = rng.gen_bool(0.4);
+        let (region_code, region_name) = if rng.gen_bool(0.3) {
+            let c = pick(&mut rng, &cities);
+            (c.code.clone(), c.name.clone())
+        } else {
+            let c = &counties[pick_county(&mut rng)];
+            let full = if c.name.ends_with("区") { format!("{}{}", city_name(&c.code), c.name) } else { c.name.clone() };
+            (c.code.clone(), full)
+        };
+        let name = if public {
+            format!("{}{}", region_name, pick(&mut rng, PUBLIC_BODIES))
+        } else {
+            format!("{}{}{}", short_region(&region_name), pick(&mut rng, CORES), pick(&mut rng, COMPANY_WORDS))
+        };
+        if !owner_names.insert(name.clone()) {
+            continue;
+        }
+        let code = credit_code::from_parts(if public { "11" } else { "91" }, &region_code, 500_000_000 + id as u64 * 104_729)
+            .expect("valid parts");
+        buf.push("owners", vec![i(id), t(name), t(code), t(if public { "public_body" } else { "company" }), t(region_code.clone()), i(now - span - 365 * DAY_MS)]);
+        owners.push((id, region_code, public));
+    }
+    report.owners = owners.len();
+    buf.flush(&mut tx).await?;
+
+    // ---- projects ----------------------------------------------------------
+    let total_weight: u32 = items.iter().map(|it| it.weight).sum();
+    let mut contract_id = contract_base;
+    let mut seq_by_month: HashMap<String, u32> = HashMap::new();
+    // publication times, sorted so codes follow time
+    let mut times: Vec<i64> = (0..opts.projects)
+        .map(|_| {
+            // growth: more recent months carry more projects
+            let u: f64 = rng.gen::<f64>().powf(0.8);
+            let t0 = now - span + (u * span as f64) as i64;
+            // office hours in Shanghai, weekdays
+            let day_start = (t0 + SHANGHAI_OFFSET_MS).div_euclid(DAY_MS) * DAY_MS - SHANGHAI_OFFSET_MS;
+            on_weekday(day_start + rng.gen_range(9 * 3_600_000..17 * 3_600_000)).min(now - 3_600_000)
+        })
+        .collect();
+    times.sort_unstable();
+    for (k, &published) in times.iter().enumerate() {
+        if k % 10_000 == 0 {
+            progress(&format!("demo: projects {k}/{}", opts.projects));
+        }
+        let pid = proc_base + k as i64 + 1;
+        let mut roll = rng.gen_range(0..total_weight);
+        let item = items
+            .iter()
+            .find(|it| {
+                if roll < it.weight {
+                    true
+                } else {
+                    roll -= it.weight;
+                    false
+                }
+            })
+            .expect("weighted pick");
+        let (owner_id, region_code, public) = pick(&mut rng, &owners).clone();
+        let funding = if public == rng.gen_bool(0.82) { "fiscal" } else { "social" };
+        let budget = ((item.base_budget_yuan as f64 * rng.gen_range(0.4..2.2)) as i64 / 100).max(10) * 100 * 100;
+        let method = match rng.gen_range(0..100) {
+            0..=14 => "direct",
+            15..=59 => "random_draw",
+            60..=87 => "price_competition",
+            _ => "merit",
+        };
+        let deadline = on_weekday(published + rng.gen_range(5..11) * DAY_MS);
+        let month = yyyymm(published);
+        let seq = seq_by_month.entry(month.clone()).or_insert(0);
+        *seq += 1;
+        let code = format!("ZJ{month}{:05}", seq);
+        let title = format!(
+            "{}{}{}",
+            names.get(&region_code).map(|n| short_region(n)).unwrap_or_default(),
+            pick(&mut rng, PROJECT_NOUNS),
+            item.name
+        );
+        let candidates = firms_by_item.get(&item.id).cloned().unwrap_or_default();
+
+        // outcome
+        let cancelled = rng.gen_bool(0.025);
+        let open = deadline > now;
+        let want = if method == "direct" { 1 } else if rng.gen_bool(0.06) { rng.gen_range(0..3) } else { rng.gen_range(3..10) };
+        let mut chosen: Vec<(i64, f64)> = Vec::new();
+        let mut pool_c = candidates.clone();
+        for _ in 0..want.min(pool_c.len()) {
+            let j = rng.gen_range(0..pool_c.len());
+            chosen.push(pool_c.swap_remove(j));
+        }
+        if open {
+            // still collecting registrations: some have registered so far
+            let keep = (chosen.len() as f64 * rng.gen::<f64>()).round() as usize;
+            chosen.truncate(keep);
+        }
+        let enough = if method == "direct" { chosen.len() == 1 } else { chosen.len() >= 3 };
+        let status = if cancelled {
+            "cancelled"
+        } else if open {
+            "published"
+        } else if !enough {
+            "failed"
+        } else if deadline > now - 2 * DAY_MS {
+            "closed"
+        } else {
+            "selected"
+        };
+        let cancel_reason = cancelled.then(|| "项目建设方案调整,终止本次选取".to_string());
+        let closed_at = (!open).then_some(deadline);
+        buf.push(
+            "procurements",
+            vec![
+                i(pid), t(code), t(title), i(owner_id), i(item.id), t(region_code), t(item.industry.clone()),
+                t(funding), i(budget), t(method), t(status), i(item.days), i(published), i(deadline),
+                oi(closed_at), Arg::from(cancel_reason), i(published - DAY_MS), i(deadline.min(now)),
+            ],
+        );
+        report.projects += 1;
+
+        let reg_window = (deadline.min(now) - published).max(60_000);
+        let mut quotes: Vec<(i64, i64, f64)> = Vec::new();
+        for (firm, quality) in &chosen {
+            let at = published + rng.gen_range(0..reg_window);
+            buf.push("participations", vec![i(pid), i(*firm), t("registered"), i(at)]);
+            report.participations += 1;
+            if method == "price_competition" || method == "merit" {
+                let amount = ((budget as f64 * rng.gen_range(0.62..0.99)) as i64 / 100).max(1) * 100;
+                buf.push("quotes", vec![i(pid), i(*firm), i(amount), i(at)]);
+                report.quotes += 1;
+                quotes.push((*firm, amount, *quality));
+            }
+        }
+        if status != "selected" {
+            continue;
+        }
+
+        // award
+        let awarded_at = on_weekday(deadline + rng.gen_range(1..4) * DAY_MS).min(now - 60_000);
+        let (firm, amount, quality, reason) = match method {
+            "direct" => {
+                let (f, q) = chosen[0];
+                (f, (budget as f64 * rng.gen_range(0.9..1.0)) as i64 / 100 * 100, q, "业主直接选取:该机构服务范围与资质符合要求,曾承担同类项目")
+            }
+            "random_draw" => {
+                let (f, q) = chosen[rng.gen_range(0..chosen.len())];
+                (f, (budget as f64 * rng.gen_range(0.85..1.0)) as i64 / 100 * 100, q, "随机抽取产生")
+            }
+            "price_competition" => {
+                let best = quotes.iter().min_by_key(|q| (q.1, q.0)).expect("quotes");
+                (best.0, best.1, best.2, "有效报价最低者中选")
+            }
+            _ => {
+                let best = quotes
+                    .iter()
+                    .max_by(|a, b| (a.2 * 20.0 - a.1 as f64 / budget as f64 * 10.0).total_cmp(&(b.2 * 20.0 - b.1 as f64 / budget as f64 * 10.0)))
+                    .expect("quotes");
+                (best.0, best.1, best.2, "综合评分最高者中选")
+            }
+        };
+        let amount = amount.max(100);
+        buf.push("awards", vec![i(pid), i(firm), i(amount), t(reason), i(awarded_at)]);
+        report.awards += 1;
+
+        // contract and its stages, none later than now
+        contract_id += 1;
+        let signed = awarded_at + rng.gen_range(1..6) * DAY_MS;
+        let days_ms = item.days * DAY_MS * 7 / 5;
+        let due = signed + days_ms;
+        let late_factor = 0.5 + (5.0 - quality) * 0.15 + rng.gen::<f64>() * 0.5;
+        let delivered = signed + (days_ms as f64 * late_factor) as i64;
+        let accepted = delivered + rng.gen_range(1..11) * DAY_MS;
+        let paid = accepted + rng.gen_range(3..21) * DAY_MS;
+        let at = |x: i64| (x <= now).then_some(x);
+        let terminated = rng.gen_bool(0.01) && at(signed).is_some();
+        let status = if terminated {
+            "terminated"
+        } else if at(paid).is_some() {
+            "paid"
+        } else if at(accepted).is_some() {
+            "accepted"
+        } else if at(delivered).is_some() {
+            "delivered"
+        } else if at(signed).is_some() {
+            "signed"
+        } else {
+            "drafted"
+        };
+        let (d_at, a_at, p_at) = if terminated { (None, None, None) } else { (at(delivered), at(accepted), at(paid)) };
+        buf.push(
+            "contracts",
+            vec![
+                i(contract_id), i(pid), i(firm), i(owner_id), i(amount), t(status), i(awarded_at),
+                oi(at(signed)), oi(at(signed).map(|_| due)), oi(d_at), oi(a_at), oi(p_at),
+            ],
+        );
+        report.contracts += 1;
+        if let Some(acc) = a_at {
+            let rated = acc + rng.gen_range(1..15) * DAY_MS;
+            if rated <= now && rng.gen_bool(0.85) {
+                let mut score = |bias: f64| ((quality + bias + (rng.gen::<f64>() - 0.5) * 1.6).round() as i64).clamp(1, 5);
+                let timeliness = score(if delivered > due { -1.0 } else { 0.2 });
+                let (q, a, f) = (score(0.0), score(0.3), score(0.2));
+                let comment = match (timeliness + q + a + f) / 4 {
+                    5 => Some("成果质量高,服务及时,沟通顺畅"),
+                    4 => Some("总体满意"),
+                    1 | 2 => Some("成果多次返工,进度滞后"),
+                    _ => None,
+                };
+                buf.push("ratings", vec![i(contract_id), i(firm), i(timeliness), i(q), i(a), i(f), Arg::from(comment), i(rated)]);
+                report.ratings += 1;
+            }
+        }
+        if buf.len() > 40_000 {
+            buf.flush(&mut tx).await?;
+        }
+    }
+    buf.flush(&mut tx).await?;
+
+    if backend == Backend::Postgres {
+        for table in ["firms", "owners", "procurements", "contracts"] {
+            sqlx::query(&format!(
+                "SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT CAST(COALESCE(MAX(id), 1) AS BIGINT) FROM {table}))"
+            ))
+            .execute(&mut *tx)
+            .await?;
+        }
+    }
+    super::meta_set(&mut *tx, "demo_loaded", &format!("seed={} projects={} anchor={}", opts.seed, opts.projects, now)).await?;
+    tx.commit().await?;
+    progress(&format!("demo: done {report:?}"));
+    Ok(report)
+}
+
+/// Whether the demo market has been loaded into this database.
+pub async fn is_loaded(pool: &Pool) -> Result<bool, sqlx::Error> {
+    Ok(super::meta_get(pool, "demo_loaded").await?.is_some())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn weekends_move_to_weekdays() {
+        // 2026-11-28 is a Saturday, 2026-11-29 a Sunday (Shanghai)
+        let sat = crate::domain::time::shanghai_midnight_ms(2026, 11, 28) + 10 * 3_600_000;
+        assert_eq!(local_date(on_weekday(sat)), "2026-11-27");
+        assert_eq!(local_date(on_weekday(sat + DAY_MS)), "2026-11-30");
+        let wed = crate::domain::time::shanghai_midnight_ms(2026, 11, 25) + 10 * 3_600_000;
+        assert_eq!(on_weekday(wed), wed);
+    }
+
+    #[test]
+    fn region_short_names() {
+        assert_eq!(short_region("成都市"), "成都");
+        assert_eq!(short_region("阿坝藏族羌族自治州"), "阿坝");
+        assert_eq!(short_region("锦江区"), "锦江");
+    }
+}

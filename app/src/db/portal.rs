@@ -1,0 +1,56 @@
+//! SQL of the public portal: headline figures and announcements.
+use super::Pool;
+use crate::model::portal::{AnnouncementDetail, AnnouncementSummary, HomeSummary};
+
+const ANNOUNCEMENT_COLUMNS: &str = "p.code, p.title, s.name AS item_name, r.name AS region_name, p.method, \
+     p.status, p.budget_fen, p.published_at, p.deadline_at";
+
+/// Headline figures computed from the database, and the latest announcements.
+pub async fn home_summary(pool: &Pool, now_ms: i64, latest: i64) -> Result<HomeSummary, sqlx::Error> {
+    let (item_count, firm_count, procurement_count, open_count, contract_value_fen): (i64, i64, i64, i64, i64) =
+        sqlx::query_as(
+            "SELECT \
+             (SELECT COUNT(*) FROM service_items WHERE status = 'in_force'), \
+             (SELECT COUNT(*) FROM firms WHERE status = 'active'), \
+             (SELECT COUNT(*) FROM procurements WHERE status <> 'draft'), \
+             (SELECT COUNT(*) FROM procurements WHERE status = 'published' AND deadline_at > $1), \
+             (SELECT CAST(COALESCE(SUM(price_fen), 0) AS BIGINT) FROM contracts WHERE status <> 'terminated')",
+        )
+        .bind(now_ms)
+        .fetch_one(pool)
+        .await?;
+    let latest = sqlx::query_as::<_, AnnouncementSummary>(&format!(
+        "SELECT {ANNOUNCEMENT_COLUMNS} FROM procurements p \
+         JOIN service_items s ON s.id = p.item_id JOIN regions r ON r.code = p.region_code \
+         WHERE p.status <> 'draft' AND p.published_at <= $1 \
+         ORDER BY p.published_at DESC, p.id DESC LIMIT $2"
+    ))
+    .bind(now_ms)
+    .bind(latest)
+    .fetch_all(pool)
+    .await?;
+    Ok(HomeSummary { item_count, firm_count, procurement_count, open_count, contract_value_fen, latest })
+}
+
+/// A public (non-draft) announcement by its code, with its award if any.
+pub async fn announcement(pool: &Pool, code: &str) -> Result<Option<AnnouncementDetail>, sqlx::Error> {
+    sqlx::query_as::<_, AnnouncementDetail>(
+        "SELECT p.code, p.title, o.name AS owner_name, s.code AS item_code, s.name AS item_name, \
+         r.name AS region_name, i.name AS industry_name, p.funding, p.method, p.status, p.budget_fen, \
+         p.service_days, p.published_at, p.deadline_at, p.cancel_reason, \
+         (SELECT COUNT(*) FROM participations pa WHERE pa.procurement_id = p.id AND pa.status = 'registered') \
+           AS participant_count, \
+         f.name AS awarded_firm, a.amount_fen AS award_fen, a.awarded_at \
+         FROM procurements p \
+         JOIN owners o ON o.id = p.owner_id \
+         JOIN service_items s ON s.id = p.item_id \
+         JOIN regions r ON r.code = p.region_code \
+         JOIN industries i ON i.code = p.industry_code \
+         LEFT JOIN awards a ON a.procurement_id = p.id \
+         LEFT JOIN firms f ON f.id = a.firm_id \
+         WHERE p.code = $1 AND p.status <> 'draft'",
+    )
+    .bind(code)
+    .fetch_optional(pool)
+    .await
+}

@@ -1,0 +1,7 @@
+//! Pure domain rules: no IO, no Leptos. Compiled for the server and the browser.
+pub mod credit_code;
+pub mod money;
+pub mod paging;
+pub mod procurement;
+pub mod region;
+pub mod time;

@@ -1,0 +1,73 @@
+//! Time display: storage is epoch milliseconds UTC, the screen shows
+//! Asia/Shanghai (UTC+8 all year; China has no daylight saving).
+
+pub const SHANGHAI_OFFSET_MS: i64 = 8 * 3_600_000;
+pub const DAY_MS: i64 = 86_400_000;
+
+/// Civil date from days since 1970-01-01 (Howard Hinnant's algorithm).
+pub fn civil_from_days(days: i64) -> (i64, u32, u32) {
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let y = yoe + era * 400;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
+    (if m <= 2 { y + 1 } else { y }, m, d)
+}
+
+/// Days since 1970-01-01 of a civil date.
+pub fn days_from_civil(y: i64, m: u32, d: u32) -> i64 {
+    let y = if m <= 2 { y - 1 } else { y };
+    let era = y.div_euclid(400);
+    let yoe = y.rem_euclid(400);
+    let mp = (m as i64 + 9) % 12;
+    let doy = (153 * mp + 2) / 5 + d as i64 - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    era * 146_097 + doe - 719_468
+}
+
+/// `YYYY-MM-DD HH:MM` in Asia/Shanghai.
+pub fn format_shanghai(epoch_ms: i64) -> String {
+    let local = epoch_ms + SHANGHAI_OFFSET_MS;
+    let days = local.div_euclid(DAY_MS);
+    let ms_of_day = local.rem_euclid(DAY_MS);
+    let (y, m, d) = civil_from_days(days);
+    format!("{y:04}-{m:02}-{d:02} {:02}:{:02}", ms_of_day / 3_600_000, (ms_of_day / 60_000) % 60)
+}
+
+/// `YYYY-MM-DD` in Asia/Shanghai.
+pub fn date_shanghai(epoch_ms: i64) -> String {
+    format_shanghai(epoch_ms)[..10].to_string()
+}
+
+/// Epoch ms of local midnight (Asia/Shanghai) of a civil date.
+pub fn shanghai_midnight_ms(y: i64, m: u32, d: u32) -> i64 {
+    days_from_civil(y, m, d) * DAY_MS - SHANGHAI_OFFSET_MS
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn formats_in_shanghai_time() {
+        assert_eq!(format_shanghai(0), "1970-01-01 08:00");
+        // 2026-11-26T19:16:00Z is 2026-11-27 03:16 in Shanghai
+        let t = days_from_civil(2026, 11, 26) * DAY_MS + (19 * 60 + 16) * 60_000;
+        assert_eq!(format_shanghai(t), "2026-11-27 03:16");
+        assert_eq!(date_shanghai(t), "2026-11-27");
+        assert_eq!(format_shanghai(shanghai_midnight_ms(2024, 2, 29)), "2024-02-29 00:00");
+    }
+
+    #[test]
+    fn civil_round_trip_over_centuries() {
+        for days in (-800_000..800_000).step_by(997) {
+            let (y, m, d) = civil_from_days(days);
+            assert_eq!(days_from_civil(y, m, d), days);
+        }
+        assert_eq!(civil_from_days(days_from_civil(2000, 3, 1)), (2000, 3, 1));
+    }
+}

@@ -1,0 +1,103 @@
+//! Shared components: loading and error states, pager, figures, tags.
+use crate::domain::paging::{pager_window, Page};
+use crate::domain::procurement::{ProcurementStatus, SelectionMethod};
+use crate::error::AppError;
+use crate::i18n::t;
+use leptos::prelude::*;
+
+#[component]
+pub fn Loading() -> impl IntoView {
+    view! {
+        <div class="loading" role="status" aria-live="polite">
+            <span class="spinner" aria-hidden="true"></span>
+            {t("common.loading")}
+        </div>
+    }
+}
+
+/// A failed request, shown in the page with the user-facing message.
+#[component]
+pub fn ErrorPanel(error: AppError) -> impl IntoView {
+    let title = match error {
+        AppError::NotFound => t("error.not_found_title"),
+        AppError::InvalidInput { .. } => t("error.invalid_title"),
+        _ => t("error.title"),
+    };
+    view! {
+        <div class="panel error" role="alert">
+            <h2>{title}</h2>
+            <p>{t(error.message_key())}</p>
+            <p><a href="/">{t("error.back_home")}</a></p>
+        </div>
+    }
+}
+
+/// Fallback of the app's error boundary: a friendly message instead of a blank page.
+#[component]
+pub fn ErrorList(errors: ArcRwSignal<Errors>) -> impl IntoView {
+    view! {
+        <div class="panel error" role="alert">
+            <h2>{t("error.title")}</h2>
+            <p>{t("error.boundary")}</p>
+            <ul>
+                {move || errors.get().into_iter().map(|(_, e)| view! { <li>{e.to_string()}</li> }).collect_view()}
+            </ul>
+            <p><a href="/" rel="external">{t("error.back_home")}</a></p>
+        </div>
+    }
+}
+
+#[component]
+pub fn Empty(#[prop(into)] message: String) -> impl IntoView {
+    view! { <p class="empty">{message}</p> }
+}
+
+/// Page links for a long list; `href(n)` builds the URL of page n.
+#[component]
+pub fn Pager<T: Send + Sync + 'static>(page: Page<T>, href: impl Fn(u32) -> String + 'static) -> impl IntoView {
+    let count = page.page_count();
+    if count <= 1 {
+        return ().into_any();
+    }
+    let current = page.page;
+    let links = pager_window(current, count)
+        .into_iter()
+        .map(|slot| match slot {
+            None => view! { <span class="gap" aria-hidden="true">"…"</span> }.into_any(),
+            Some(n) if n == current => view! { <span class="current" aria-current="page">{n}</span> }.into_any(),
+            Some(n) => view! { <a href=href(n)>{n}</a> }.into_any(),
+        })
+        .collect_view();
+    let prev = (current > 1).then(|| view! { <a class="prev" rel="prev" href=href(current - 1)>{t("pager.prev")}</a> });
+    let next = (current < count).then(|| view! { <a class="next" rel="next" href=href(current + 1)>{t("pager.next")}</a> });
+    view! {
+        <nav class="pager" aria-label=t("pager.label")>
+            {prev}
+            {links}
+            {next}
+        </nav>
+    }
+    .into_any()
+}
+
+#[component]
+pub fn MethodTag(#[prop(into)] method: String) -> impl IntoView {
+    let label = SelectionMethod::parse(&method).map(|m| t(m.label_key())).unwrap_or(method.clone());
+    view! { <span class=format!("tag method-{method}")>{label}</span> }
+}
+
+#[component]
+pub fn StatusTag(#[prop(into)] status: String) -> impl IntoView {
+    let label = ProcurementStatus::parse(&status).map(|s| t(s.label_key())).unwrap_or(status.clone());
+    view! { <span class=format!("tag status-{status}")>{label}</span> }
+}
+
+/// Sets the HTTP status of the server-rendered response.
+pub fn set_status(_code: u16) {
+    #[cfg(feature = "ssr")]
+    if let Some(res) = use_context::<leptos_axum::ResponseOptions>() {
+        if let Ok(code) = axum::http::StatusCode::from_u16(_code) {
+            res.set_status(code);
+        }
+    }
+}

@@ -1,0 +1,107 @@
+//! Pages by audience and shared components.
+pub mod components;
+pub mod public;
+
+use crate::i18n::{provide_locale, t, use_locale};
+use leptos::prelude::*;
+use leptos_meta::{provide_meta_context, Link, Meta, MetaTags, Stylesheet, Title};
+use leptos_router::components::{Route, Router, Routes, A};
+use leptos_router::hooks::use_location;
+use leptos_router::{path, StaticSegment};
+
+/// The HTML document around the app (server side).
+pub fn shell(options: LeptosOptions) -> impl IntoView {
+    let locale = provide_locale();
+    view! {
+        <!DOCTYPE html>
+        <html lang=locale.tag()>
+            <head>
+                <meta charset="utf-8"/>
+                <meta name="viewport" content="width=device-width, initial-scale=1"/>
+                <link rel="icon" href="data:,"/>
+                <AutoReload options=options.clone()/>
+                <HydrationScripts options/>
+                <MetaTags/>
+            </head>
+            <body>
+                <App/>
+            </body>
+        </html>
+    }
+}
+
+#[component]
+pub fn App() -> impl IntoView {
+    provide_meta_context();
+    provide_locale();
+    view! {
+        <Stylesheet id="leptos" href="/pkg/zjcs.css"/>
+        <Title formatter=|text: String| if text.is_empty() { t("site.name") } else { format!("{text} - {}", t("site.name")) }/>
+        <Meta name="description" content=t("site.description")/>
+        <Link rel="preload" href="/pkg/zjcs.css" as_="style"/>
+        <Router>
+            <Header/>
+            <main id="main" class="container">
+                <ErrorBoundary fallback=|errors| view! { <components::ErrorList errors/> }>
+                    <Routes fallback=|| view! { <public::NotFound/> }>
+                        <Route path=StaticSegment("") view=public::HomePage/>
+                        <Route path=path!("/items") view=public::CataloguePage/>
+                        <Route path=path!("/items/:code") view=public::ItemPage/>
+                        <Route path=path!("/announcements/:code") view=public::AnnouncementPage/>
+                    </Routes>
+                </ErrorBoundary>
+            </main>
+            <Footer/>
+        </Router>
+    }
+}
+
+#[component]
+fn Header() -> impl IntoView {
+    let locale = use_locale();
+    let location = use_location();
+    let switch_href = move || {
+        let search = location.search.get();
+        let search = search.trim_start_matches('?');
+        let here = if search.is_empty() {
+            location.pathname.get()
+        } else {
+            format!("{}?{search}", location.pathname.get())
+        };
+        format!("/lang/{}?to={}", locale.other().tag(), crate::model::catalogue::encode_component(&here))
+    };
+    view! {
+        <a class="skip" href="#main">{t("nav.skip")}</a>
+        <header class="site-header">
+            <div class="container header-row">
+                <a class="brand" href="/">
+                    <span class="brand-mark" aria-hidden="true">"中"</span>
+                    <span class="brand-text">{t("site.name")}</span>
+                </a>
+                <input type="checkbox" id="nav-toggle" class="nav-toggle"/>
+                <label for="nav-toggle" class="nav-toggle-label">
+                    <span class="burger" aria-hidden="true"></span>
+                    <span class="sr-only">{t("nav.menu")}</span>
+                </label>
+                <nav class="site-nav" aria-label=t("nav.main")>
+                    <A href="/" exact=true>{t("nav.home")}</A>
+                    <A href="/items">{t("nav.catalogue")}</A>
+                    <a href=switch_href rel="external" class="lang-switch" hreflang=locale.other().tag()>
+                        {t("nav.switch_language")}
+                    </a>
+                </nav>
+            </div>
+        </header>
+    }
+}
+
+#[component]
+fn Footer() -> impl IntoView {
+    view! {
+        <footer class="site-footer">
+            <div class="container">
+                <p>{t("site.footer")}</p>
+            </div>
+        </footer>
+    }
+}

@@ -1,0 +1,13 @@
+# Shared settings for the project scripts. Sourced, not executed.
+set -euo pipefail
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$ROOT"
+# Pinned tool versions (keep wasm-bindgen equal to Cargo.lock's wasm-bindgen).
+CARGO_LEPTOS_VERSION=0.3.11
+WASM_BINDGEN_VERSION=0.2.130
+# One shared target dir outside the clone: a fresh clone reuses earlier builds.
+export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-${ZJCS_CACHE:-$HOME/.cache/zjcs}/target}"
+export PATH="$HOME/.cargo/bin:$ROOT/node_modules/.bin:$PATH"
+export LEPTOS_TAILWIND_VERSION= LEPTOS_SASS_VERSION=
+step() { printf '\n\033[1;34m==> %s\033[0m\n' "$*"; }
+note() { printf '    %s\n' "$*"; }

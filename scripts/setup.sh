@@ -1,0 +1,43 @@
+#!/usr/bin/env bash
+# Installs whatever is missing to build and serve the app; idempotent.
+#   scripts/setup.sh          build tools (wasm target, cargo-leptos, wasm-bindgen, npm packages)
+#   scripts/setup.sh --test   also Debian chromium and postgresql-15 for the test suite
+source "$(dirname "$0")/lib.sh"
+WANT_TEST=0; [[ "${1:-}" == "--test" ]] && WANT_TEST=1
+
+apt_install() {
+  local missing=()
+  for pkg in "$@"; do dpkg -s "$pkg" >/dev/null 2>&1 || missing+=("$pkg"); done
+  ((${#missing[@]})) || return 0
+  step "apt-get install ${missing[*]}"
+  local SUDO=""; [[ $(id -u) -ne 0 ]] && SUDO=sudo
+  $SUDO apt-get update -qq || true
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
+}
+
+if ! rustup target list --installed | grep -qx wasm32-unknown-unknown; then
+  step "rustup target add wasm32-unknown-unknown"
+  rustup target add wasm32-unknown-unknown
+fi
+
+if [[ "$(cargo leptos --version 2>/dev/null || true)" != *"$CARGO_LEPTOS_VERSION"* ]]; then
+  step "cargo install cargo-leptos $CARGO_LEPTOS_VERSION (no_downloads; ~20 min on 2 cores, once)"
+  cargo install cargo-leptos --version "=$CARGO_LEPTOS_VERSION" --locked --ignore-rust-version \
+    --no-default-features --features no_downloads
+fi
+
+if [[ "$(wasm-bindgen --version 2>/dev/null || true)" != *"$WASM_BINDGEN_VERSION"* ]]; then
+  step "cargo install wasm-bindgen-cli $WASM_BINDGEN_VERSION (~9 min, once)"
+  # without --locked: a locked dependency of this version is missing from the registry
+  cargo install wasm-bindgen-cli --version "=$WASM_BINDGEN_VERSION"
+fi
+
+if [[ ! -x node_modules/.bin/wasm-opt || package-lock.json -nt node_modules/.package-lock.json ]]; then
+  step "npm ci (wasm-opt, echarts, reference data, test packages; no browser download)"
+  PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund --loglevel=error
+fi
+
+if ((WANT_TEST)); then
+  apt_install chromium postgresql-15
+fi
+note "setup complete"

@@ -1,0 +1,184 @@
+//! zjcs server: configuration, database, router, layers.
+use app::db::{self, demo::DemoOptions, Backend};
+use app::state::{AppState, Clock, SystemClock};
+use app::{shell, App};
+use axum::extract::{Path, Query};
+use axum::http::{header, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::Router;
+use clap::{Parser, Subcommand};
+use leptos::prelude::*;
+use leptos_axum::{generate_route_list, LeptosRoutes};
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Instant;
+
+/// 四川省网上中介超市 (zjcs) — server.
+///
+/// Serves the portal on ADDR using the database at DATABASE_URL (SQLite file or
+/// PostgreSQL server). Migrations and reference data are applied at start-up.
+#[derive(Parser, Debug)]
+#[command(name = "zjcs", version, about, long_about)]
+struct Cli {
+    /// Address to listen on.
+    #[arg(long, env = "ZJCS_ADDR", default_value = "127.0.0.1:3000", global = true)]
+    addr: SocketAddr,
+    /// Database: `sqlite://data/zjcs.db` (created if absent) or `postgres://user@host:port/db`.
+    #[arg(long, env = "DATABASE_URL", default_value = "sqlite://data/zjcs.db", global = true)]
+    database_url: String,
+    /// Maximum database connections.
+    #[arg(long, env = "ZJCS_DB_CONNECTIONS", default_value_t = 8, global = true)]
+    db_connections: u32,
+    /// Load the demo market on first start (once; existing data is kept).
+    #[arg(long, env = "ZJCS_DEMO", global = true)]
+    demo: bool,
+    /// Number of demo selection projects (firms and owners scale with it).
+    #[arg(long, env = "ZJCS_DEMO_PROJECTS", default_value_t = 50_000, global = true)]
+    demo_projects: usize,
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Serve the app (the default).
+    Serve,
+    /// Apply migrations and reference data, then exit.
+    Migrate,
+    /// Load the demo market now (refuses if it is already loaded), then exit.
+    Demo,
+}
+
+#[tokio::main]
+async fn main() {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| "info,sqlx=warn,tower_http=warn".into()),
+        )
+        .init();
+    let cli = Cli::parse();
+    if let Err(e) = run(cli).await {
+        eprintln!("zjcs: {e}");
+        std::process::exit(1);
+    }
+}
+
+async fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
+    let started = Instant::now();
+    let clock: Arc<dyn Clock> = Arc::new(SystemClock);
+    let (pool, backend) = db::connect(&cli.database_url, cli.db_connections)
+        .await
+        .map_err(|e| format!("cannot open database {}: {e}", cli.database_url))?;
+    db::migrate(&pool, backend).await?;
+    if db::reference::load(&pool, clock.now_ms()).await? {
+        tracing::info!("reference data loaded");
+    }
+    let load_demo = |pool: db::Pool, backend: Backend, projects: usize, now: i64| async move {
+        let opts = DemoOptions::with_projects(projects, now);
+        let t = Instant::now();
+        println!("loading demo data ({projects} projects; once, kept afterwards)…");
+        let report = db::demo::load(&pool, backend, &opts, &|msg| println!("  {msg}")).await?;
+        println!("demo data loaded in {:.1}s: {report:?}", t.elapsed().as_secs_f64());
+        Ok::<_, sqlx::Error>(())
+    };
+    match cli.command.unwrap_or(Command::Serve) {
+        Command::Migrate => {
+            println!("migrations and reference data are up to date ({backend:?})");
+            return Ok(());
+        }
+        Command::Demo => {
+            if db::demo::is_loaded(&pool).await? {
+                return Err("demo data is already loaded in this database".into());
+            }
+            load_demo(pool.clone(), backend, cli.demo_projects, clock.now_ms()).await?;
+            return Ok(());
+        }
+        Command::Serve => {}
+    }
+    if cli.demo && !db::demo::is_loaded(&pool).await? {
+        load_demo(pool.clone(), backend, cli.demo_projects, clock.now_ms()).await?;
+    }
+
+    let mut conf = get_configuration(None)?;
+    conf.leptos_options.site_addr = cli.addr;
+    let leptos_options = conf.leptos_options;
+    let state = AppState { leptos_options: leptos_options.clone(), pool, backend, clock };
+    let routes = generate_route_list(App);
+
+    let ctx_state = state.clone();
+    let fn_state = state.clone();
+    let app = Router::new()
+        .route("/lang/{tag}", get(switch_language))
+        .route("/healthz", get(|| async { "ok" }))
+        .route(
+            "/api/{*fn_name}",
+            axum::routing::post({
+                let s = fn_state.clone();
+                move |req| leptos_axum::handle_server_fns_with_context(move || provide_context(s.clone()), req)
+            })
+            .get({
+                let s = fn_state;
+                move |req| leptos_axum::handle_server_fns_with_context(move || provide_context(s.clone()), req)
+            }),
+        )
+        .leptos_routes_with_context(
+            &state,
+            routes,
+            move || provide_context(ctx_state.clone()),
+            {
+                let options = leptos_options.clone();
+                move || shell(options.clone())
+            },
+        )
+        .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
+        .layer(tower_http::compression::CompressionLayer::new())
+        .with_state(state);
+
+    let listener = tokio::net::TcpListener::bind(cli.addr).await?;
+    println!(
+        "zjcs listening on http://{} ({backend:?}, ready in {} ms)",
+        cli.addr,
+        started.elapsed().as_millis()
+    );
+    axum::serve(listener, app.into_make_service())
+        .with_graceful_shutdown(shutdown_signal())
+        .await?;
+    Ok(())
+}
+
+/// `/lang/en?to=/items` — remembers the language in a cookie and goes back.
+async fn switch_language(Path(tag): Path<String>, Query(q): Query<HashMap<String, String>>) -> Response {
+    let Some(locale) = app::i18n::Locale::parse(&tag) else {
+        return (StatusCode::BAD_REQUEST, "unknown language").into_response();
+    };
+    // only same-site paths: no open redirect
+    let to = q
+        .get("to")
+        .filter(|p| p.starts_with('/') && !p.starts_with("//") && !p.contains('\\'))
+        .cloned()
+        .unwrap_or_else(|| "/".into());
+    let cookie = format!("{}={}; Path=/; Max-Age=31536000; SameSite=Lax", app::i18n::COOKIE, locale.tag());
+    let mut res = (StatusCode::SEE_OTHER, [(header::LOCATION, to)]).into_response();
+    if let Ok(v) = HeaderValue::from_str(&cookie) {
+        res.headers_mut().insert(header::SET_COOKIE, v);
+    }
+    res
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            s.recv().await;
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! { _ = ctrl_c => {}, _ = term => {} }
+}
