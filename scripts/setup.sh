@@ -37,7 +37,14 @@ if [[ ! -x node_modules/.bin/wasm-opt || package-lock.json -nt node_modules/.pac
   PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund --loglevel=error
 fi
 
+# ECharts is self-hosted from the npm package (never a CDN); only chart pages load it.
+if ! cmp -s node_modules/echarts/dist/echarts.min.js public/vendor/echarts.min.js; then
+  mkdir -p public/vendor
+  cp node_modules/echarts/dist/echarts.min.js public/vendor/echarts.min.js
+  note "copied echarts $(node -p "require('./node_modules/echarts/package.json').version") to public/vendor"
+fi
+
 if ((WANT_TEST)); then
-  apt_install chromium postgresql-15
+  apt_install chromium postgresql-15 curl
 fi
 note "setup complete"

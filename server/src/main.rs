@@ -82,7 +82,7 @@ async fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
         println!("loading demo data ({projects} projects; once, kept afterwards)…");
         let report = db::demo::load(&pool, backend, &opts, &|msg| println!("  {msg}")).await?;
         println!("demo data loaded in {:.1}s: {report:?}", t.elapsed().as_secs_f64());
-        Ok::<_, sqlx::Error>(())
+        Ok::<_, db::DbError>(())
     };
     match cli.command.unwrap_or(Command::Serve) {
         Command::Migrate => {

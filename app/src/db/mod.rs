@@ -13,6 +13,7 @@ use sqlx::any::AnyPoolOptions;
 use std::time::Duration;
 
 pub type Pool = sqlx::AnyPool;
+pub use sqlx::Error as DbError;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Backend {

@@ -86,3 +86,66 @@ impl TestApp {
         f.await
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The suite runs against the database the test command asked for, never silently another.
+    #[tokio::test]
+    async fn runs_on_the_requested_backend() {
+        let app = TestApp::with_demo(None).await;
+        let want = match std::env::var("ZJCS_TEST_DATABASE") {
+            Ok(u) if u.starts_with("postgres") => Backend::Postgres,
+            _ => Backend::Sqlite,
+        };
+        assert_eq!(app.backend(), want);
+        let version: (String,) = sqlx::query_as(match want {
+            Backend::Postgres => "SELECT version()",
+            Backend::Sqlite => "SELECT 'SQLite ' || sqlite_version()",
+        })
+        .fetch_one(&app.state.pool)
+        .await
+        .unwrap();
+        println!("test database: {}", version.0);
+        if want == Backend::Sqlite {
+            let (fk,): (i64,) = sqlx::query_as("PRAGMA foreign_keys").fetch_one(&app.state.pool).await.unwrap();
+            assert_eq!(fk, 1, "foreign keys on");
+            let (mode,): (String,) = sqlx::query_as("PRAGMA journal_mode").fetch_one(&app.state.pool).await.unwrap();
+            assert_eq!(mode, "wal");
+        }
+    }
+
+    /// Both migration sets define the same tables with the same columns.
+    #[test]
+    fn sqlite_and_postgres_schemas_match() {
+        fn shape(sql: &str) -> Vec<(String, Vec<String>)> {
+            let mut out = Vec::new();
+            for part in sql.split("CREATE TABLE ").skip(1) {
+                let name = part.split_whitespace().next().unwrap().to_string();
+                let body = &part[part.find('(').unwrap() + 1..part.find(");").unwrap()];
+                let cols = body
+                    .lines()
+                    .map(str::trim)
+                    .filter(|l| !l.is_empty() && !l.starts_with("PRIMARY") && !l.starts_with("UNIQUE") && !l.starts_with("--"))
+                    .map(|l| l.split_whitespace().next().unwrap().to_string())
+                    .collect();
+                out.push((name, cols));
+            }
+            out
+        }
+        let dirs = ["sqlite", "postgres"].map(|d| {
+            let mut files: Vec<_> = std::fs::read_dir(format!("{}/../migrations/{d}", env!("CARGO_MANIFEST_DIR")))
+                .unwrap()
+                .map(|e| e.unwrap().path())
+                .collect();
+            files.sort();
+            let names: Vec<String> = files.iter().map(|p| p.file_name().unwrap().to_string_lossy().into_owned()).collect();
+            let sql: String = files.iter().map(|p| std::fs::read_to_string(p).unwrap()).collect();
+            (names, shape(&sql))
+        });
+        assert_eq!(dirs[0].0, dirs[1].0, "same migration files");
+        assert_eq!(dirs[0].1, dirs[1].1, "same tables and columns");
+        assert!(dirs[0].1.len() >= 15);
+    }
+}

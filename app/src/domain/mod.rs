@@ -4,4 +4,5 @@ pub mod money;
 pub mod paging;
 pub mod procurement;
 pub mod region;
+pub mod stats;
 pub mod time;

@@ -1,4 +1,5 @@
 //! Pages by audience and shared components.
+pub mod charts;
 pub mod components;
 pub mod public;
 
@@ -7,7 +8,7 @@ use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, Link, Meta, MetaTags, Stylesheet, Title};
 use leptos_router::components::{Route, Router, Routes, A};
 use leptos_router::hooks::use_location;
-use leptos_router::{path, StaticSegment};
+use leptos_router::{path, SsrMode, StaticSegment};
 
 /// The HTML document around the app (server side).
 pub fn shell(options: LeptosOptions) -> impl IntoView {
@@ -34,6 +35,12 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
 pub fn App() -> impl IntoView {
     provide_meta_context();
     provide_locale();
+    // Marks the document once the browser has hydrated it (tests wait for this).
+    Effect::new(|_| {
+        if let Some(body) = document().body() {
+            let _ = body.set_attribute("data-hydrated", "true");
+        }
+    });
     view! {
         <Stylesheet id="leptos" href="/pkg/zjcs.css"/>
         <Title formatter=|text: String| if text.is_empty() { t("site.name") } else { format!("{text} - {}", t("site.name")) }/>
@@ -42,12 +49,15 @@ pub fn App() -> impl IntoView {
         <Router>
             <Header/>
             <main id="main" class="container">
+                // Detail pages render completely before the response starts, so a
+                // missing record answers with HTTP 404 rather than 200.
                 <ErrorBoundary fallback=|errors| view! { <components::ErrorList errors/> }>
                     <Routes fallback=|| view! { <public::NotFound/> }>
                         <Route path=StaticSegment("") view=public::HomePage/>
                         <Route path=path!("/items") view=public::CataloguePage/>
-                        <Route path=path!("/items/:code") view=public::ItemPage/>
-                        <Route path=path!("/announcements/:code") view=public::AnnouncementPage/>
+                        <Route path=path!("/items/:code") view=public::ItemPage ssr=SsrMode::Async/>
+                        <Route path=path!("/announcements/:code") view=public::AnnouncementPage ssr=SsrMode::Async/>
+                        <Route path=path!("/stats") view=public::StatsPage/>
                     </Routes>
                 </ErrorBoundary>
             </main>
@@ -78,7 +88,7 @@ fn Header() -> impl IntoView {
                     <span class="brand-mark" aria-hidden="true">"中"</span>
                     <span class="brand-text">{t("site.name")}</span>
                 </a>
-                <input type="checkbox" id="nav-toggle" class="nav-toggle"/>
+                <input type="checkbox" id="nav-toggle" class="nav-toggle" aria-label=t("nav.menu")/>
                 <label for="nav-toggle" class="nav-toggle-label">
                     <span class="burger" aria-hidden="true"></span>
                     <span class="sr-only">{t("nav.menu")}</span>
@@ -86,6 +96,7 @@ fn Header() -> impl IntoView {
                 <nav class="site-nav" aria-label=t("nav.main")>
                     <A href="/" exact=true>{t("nav.home")}</A>
                     <A href="/items">{t("nav.catalogue")}</A>
+                    <A href="/stats">{t("nav.stats")}</A>
                     <a href=switch_href rel="external" class="lang-switch" hreflang=locale.other().tag()>
                         {t("nav.switch_language")}
                     </a>

@@ -2,10 +2,12 @@
 mod announcement;
 mod catalogue;
 mod home;
+mod stats;
 
 pub use announcement::AnnouncementPage;
 pub use catalogue::{CataloguePage, ItemPage};
 pub use home::HomePage;
+pub use stats::StatsPage;
 
 use crate::i18n::t;
 use crate::ui::components::set_status;

@@ -1,0 +1,10 @@
+# The two commands (see README): `make run` and `make test`.
+.PHONY: run test setup budget
+run:
+	scripts/run.sh $(ARGS)
+test:
+	scripts/test.sh
+setup:
+	scripts/setup.sh --test
+budget:
+	scripts/budget.sh

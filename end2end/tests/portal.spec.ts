@@ -1,0 +1,159 @@
+import { test, expect } from '@playwright/test';
+import { watchErrors, hydrated, expectAccessible, num } from './helpers';
+
+test('home loads, hydrates, shows figures from the database, no console errors', async ({ page }) => {
+  const errors = watchErrors(page);
+  const res = await page.goto('/');
+  expect(res?.status()).toBe(200);
+  await hydrated(page);
+  await expect(page.getByRole('heading', { level: 1 })).toHaveText('四川省网上中介超市');
+  for (const id of ['stat-items', 'stat-firms', 'stat-projects', 'stat-open']) {
+    expect(num(await page.getByTestId(id).locator('.stat-value').textContent())).toBeGreaterThan(0);
+  }
+  expect(num(await page.getByTestId('stat-items').locator('.stat-value').textContent())).toBeGreaterThanOrEqual(40);
+  await expect(page.locator('.latest .card')).toHaveCount(8);
+  await expectAccessible(page);
+  expect(errors).toEqual([]);
+});
+
+test('catalogue filter works after hydration', async ({ page }) => {
+  const errors = watchErrors(page);
+  await page.goto('/items');
+  await hydrated(page);
+  const all = num(await page.getByTestId('item-count').textContent());
+  expect(all).toBeGreaterThanOrEqual(40);
+  await page.getByLabel('行业').selectOption({ label: '生态环境' });
+  await page.getByRole('button', { name: '筛选' }).click();
+  await expect(page).toHaveURL(/industry=HJ/);
+  await expect.poll(async () => num(await page.getByTestId('item-count').textContent())).toBeLessThan(all);
+  const cards = page.locator('.card.item');
+  expect(await cards.count()).toBeGreaterThan(0);
+  for (const industry of await cards.locator('dd').first().allTextContents()) expect(industry).toBe('生态环境');
+  // still the same document: the router navigated without a reload
+  await expect(page.locator('body')).toHaveAttribute('data-hydrated', 'true');
+  // keyword narrows further and unknown words show the empty state
+  await page.getByLabel('关键词').fill('不存在的事项名称');
+  await page.getByRole('button', { name: '筛选' }).click();
+  await expect(page.locator('.empty')).toContainText('没有符合条件的服务事项');
+  await expectAccessible(page);
+  expect(errors).toEqual([]);
+});
+
+test('pager moves through the catalogue', async ({ page }) => {
+  await page.goto('/items');
+  await hydrated(page);
+  const first = await page.locator('.card.item h3').first().textContent();
+  await page.getByRole('navigation', { name: '分页' }).getByRole('link', { name: '下一页' }).click();
+  await expect(page).toHaveURL(/page=2/);
+  await expect(page.locator('.card.item h3').first()).not.toHaveText(first ?? '');
+});
+
+test('item detail shows every catalogue field; unknown item is a 404', async ({ page }) => {
+  await page.goto('/items');
+  await hydrated(page);
+  await page.locator('.card.item h3 a').first().click();
+  await expect(page).toHaveURL(/\/items\/ZJFW-001$/);
+  for (const label of ['相关审批事项', '设定依据', '资质要求', '服务时限', '收费依据', '审批部门']) {
+    await expect(page.locator('dt', { hasText: label })).toBeVisible();
+  }
+  await expectAccessible(page);
+  const res = await page.goto('/items/NO-SUCH-ITEM');
+  expect(res?.status()).toBe(404);
+  await expect(page.getByRole('alert')).toContainText('不存在');
+  const res2 = await page.goto('/no/such/page');
+  expect(res2?.status()).toBe(404);
+  await expect(page.getByRole('heading', { name: '404' })).toBeVisible();
+});
+
+test('announcement page from the home list', async ({ page }) => {
+  await page.goto('/');
+  await hydrated(page);
+  const title = await page.locator('.latest .card h3 a').first().textContent();
+  await page.locator('.latest .card h3 a').first().click();
+  await expect(page.getByRole('heading', { level: 1 })).toHaveText(title ?? '');
+  await expect(page.locator('dt', { hasText: '项目编号' })).toBeVisible();
+  await expectAccessible(page);
+});
+
+test('language switch to English and back', async ({ page, isMobile }) => {
+  await page.goto('/items');
+  if (isMobile) await page.locator('label[for="nav-toggle"]').click();
+  await page.getByRole('link', { name: 'English' }).click();
+  await expect(page.getByRole('heading', { level: 1 })).toHaveText('Service items');
+  await expect(page).toHaveURL(/\/items$/);
+  await page.goto('/lang/zh-CN?to=%2F');
+  await expect(page.getByRole('heading', { level: 1 })).toHaveText('四川省网上中介超市');
+  // no open redirect
+  const res = await page.request.get('/lang/en?to=//evil.example', { maxRedirects: 0 });
+  expect(res.headers()['location']).toBe('/');
+});
+
+test('phone navigation collapses behind the menu button', async ({ page, isMobile }) => {
+  test.skip(!isMobile, 'phone layout only');
+  await page.goto('/');
+  await hydrated(page);
+  const nav = page.getByRole('navigation', { name: '主导航' });
+  await expect(nav).toBeHidden();
+  await page.locator('label[for="nav-toggle"]').click();
+  await expect(nav).toBeVisible();
+  await nav.getByRole('link', { name: '服务事项' }).click();
+  await expect(page).toHaveURL(/\/items$/);
+  // nothing wider than the screen
+  const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+  expect(overflow).toBeLessThanOrEqual(0);
+});
+
+test('@nojs the portal works with JavaScript disabled', async ({ page }) => {
+  await page.goto('/');
+  await expect(page.locator('body')).not.toHaveAttribute('data-hydrated', 'true');
+  expect(num(await page.getByTestId('stat-projects').locator('.stat-value').textContent())).toBeGreaterThan(0);
+  // home search → catalogue (plain GET form)
+  await page.getByLabel('搜索中介服务事项').fill('评价');
+  await page.getByRole('button', { name: '搜索' }).click();
+  await expect(page).toHaveURL(/\/items\?q=/);
+  const titles = await page.locator('.card.item h3').allTextContents();
+  expect(titles.length).toBeGreaterThan(0);
+  // filter form
+  await page.getByLabel('行业').selectOption({ label: '气象' });
+  await page.getByLabel('关键词').fill('');
+  await page.getByRole('button', { name: '筛选' }).click();
+  await expect(page).toHaveURL(/industry=QX/);
+  for (const industry of await page.locator('.card.item dd').first().allTextContents()) expect(industry).toBe('气象');
+  // a bad page number is explained, not a crash
+  await page.goto('/items?page=0');
+  await expect(page.getByRole('alert')).toContainText('页码');
+  // (axe-core needs JavaScript; the same pages are checked in the JS-on projects)
+});
+
+test('statistics page draws self-hosted ECharts; other pages never load it', async ({ page }) => {
+  const errors = watchErrors(page);
+  const scripts: string[] = [];
+  page.on('request', (r) => { if (r.resourceType() === 'script') scripts.push(new URL(r.url()).pathname); });
+  await page.goto('/');
+  await hydrated(page);
+  await page.goto('/items');
+  await hydrated(page);
+  expect(scripts.filter((s) => s.includes('echarts'))).toEqual([]);
+  await page.goto('/stats');
+  await expect(page.locator('.chart canvas').first()).toBeVisible();
+  await expect(page.locator('.chart canvas')).toHaveCount(2);
+  expect(scripts).toContain('/vendor/echarts.min.js');
+  expect(scripts.every((s) => !s.startsWith('http'))).toBe(true);
+  // the method table adds up to the projects on the home page
+  const rows = await page.getByTestId('method-table').locator('tbody tr td:nth-child(2)').allTextContents();
+  const total = rows.reduce((a, b) => a + num(b), 0);
+  await page.goto('/');
+  expect(num(await page.getByTestId('stat-projects').locator('.stat-value').textContent())).toBe(total);
+  await page.goto('/stats');
+  await expectAccessible(page);
+  expect(errors).toEqual([]);
+});
+
+test('client-side navigation to statistics draws the charts too', async ({ page, isMobile }) => {
+  await page.goto('/');
+  await hydrated(page);
+  if (isMobile) await page.locator('label[for="nav-toggle"]').click();
+  await page.getByRole('navigation', { name: '主导航' }).getByRole('link', { name: '统计' }).click();
+  await expect(page).toHaveURL(/\/stats$/);
+  await expect(page.locator('.chart canvas')).toHaveCount(2);
+});

@@ -1,0 +1,71 @@
+#!/usr/bin/env bash
+# make test: install what is missing, then run every test:
+#   1. unit + integration tests on SQLite
+#   2. the same integration tests on a throwaway PostgreSQL 15 cluster (loopback)
+#   3. browser end-to-end tests (Playwright + Debian Chromium; desktop and phone,
+#      JavaScript on and off, axe-core) against a freshly started server
+# Exits non-zero on any failure and prints one summary line.
+source "$(dirname "$0")/lib.sh"
+START=$(date +%s)
+declare -a RESULTS=()
+FAILED=0
+record() { RESULTS+=("$1: $2"); [[ "$2" == ok ]] || FAILED=1; }
+summary() {
+  local secs=$(( $(date +%s) - START ))
+  echo
+  printf '%s\n' "${RESULTS[@]/#/    }"
+  if ((FAILED)); then
+    printf '\033[1;31mTEST SUMMARY: FAILED (%s) in %dm%02ds\033[0m\n' "$(printf '%s; ' "${RESULTS[@]}")" $((secs/60)) $((secs%60))
+  else
+    printf '\033[1;32mTEST SUMMARY: ALL PASSED (%s) in %dm%02ds\033[0m\n' "$(printf '%s; ' "${RESULTS[@]}")" $((secs/60)) $((secs%60))
+  fi
+}
+WORK=$(mktemp -d /tmp/zjcs-test.XXXXXX)
+PGDIR="$WORK/pg"
+SERVER_PID=
+cleanup() {
+  [[ -n "$SERVER_PID" ]] && kill "$SERVER_PID" 2>/dev/null || true
+  "$ROOT/scripts/pg.sh" stop "$PGDIR" 2>/dev/null || true
+  rm -rf "$WORK"
+}
+trap 'cleanup; summary' EXIT
+
+"$ROOT/scripts/setup.sh" --test
+
+step "unit + integration tests (SQLite)"
+if cargo test -p app --features ssr; then record "sqlite" ok; else record "sqlite" FAILED; fi
+
+step "integration tests (PostgreSQL 15, throwaway cluster)"
+PGPORT=$(( 20000 + RANDOM % 20000 ))
+if PGURL=$("$ROOT/scripts/pg.sh" start "$PGDIR" "$PGPORT"); then
+  if ZJCS_TEST_DATABASE="$PGURL" cargo test -p app --features ssr; then record "postgres" ok; else record "postgres" FAILED; fi
+  "$ROOT/scripts/pg.sh" stop "$PGDIR"
+else
+  record "postgres" "FAILED (cluster did not start)"
+fi
+
+step "build the app (cargo leptos build)"
+if ! cargo leptos build; then record "build" FAILED; exit 1; fi
+record "build" ok
+
+step "browser end-to-end tests (Chromium: desktop + phone, JS on + off, axe)"
+E2E_PORT=$(( 40000 + RANDOM % 10000 ))
+export LEPTOS_OUTPUT_NAME=zjcs LEPTOS_SITE_ROOT="$ROOT/target/site" LEPTOS_SITE_PKG_DIR=pkg LEPTOS_ENV=DEV
+"$CARGO_TARGET_DIR/debug/server" --addr "127.0.0.1:$E2E_PORT" --database-url "sqlite://$WORK/e2e.db" --demo \
+  >"$WORK/server.log" 2>&1 &
+SERVER_PID=$!
+for _ in $(seq 1 600); do
+  curl -fs "http://127.0.0.1:$E2E_PORT/healthz" >/dev/null 2>&1 && break
+  kill -0 "$SERVER_PID" 2>/dev/null || break
+  sleep 0.5
+done
+if ! curl -fs "http://127.0.0.1:$E2E_PORT/healthz" >/dev/null; then
+  cat "$WORK/server.log"; record "e2e" "FAILED (server did not start)"; exit 1
+fi
+grep -E 'demo data loaded|listening' "$WORK/server.log" | sed 's/^/    /'
+if BASE_URL="http://127.0.0.1:$E2E_PORT" npx playwright test -c end2end/playwright.config.ts; then
+  record "e2e" ok
+else
+  record "e2e" FAILED
+fi
+exit $FAILED
