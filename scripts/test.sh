@@ -21,6 +21,8 @@ summary() {
   fi
 }
 WORK=$(mktemp -d /tmp/zjcs-test.XXXXXX)
+chmod 755 "$WORK"   # the postgres user must reach its cluster dir inside
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
 PGDIR="$WORK/pg"
 SERVER_PID=
 cleanup() {
@@ -36,11 +38,12 @@ step "unit + integration tests (SQLite)"
 if cargo test -p app --features ssr; then record "sqlite" ok; else record "sqlite" FAILED; fi
 
 step "integration tests (PostgreSQL 15, throwaway cluster)"
-PGPORT=$(( 20000 + RANDOM % 20000 ))
+PGPORT=$(free_port)
 if PGURL=$("$ROOT/scripts/pg.sh" start "$PGDIR" "$PGPORT"); then
   if ZJCS_TEST_DATABASE="$PGURL" cargo test -p app --features ssr; then record "postgres" ok; else record "postgres" FAILED; fi
   "$ROOT/scripts/pg.sh" stop "$PGDIR"
 else
+  cat "$PGDIR"/*.log 2>/dev/null | tail -20
   record "postgres" "FAILED (cluster did not start)"
 fi
 
@@ -49,13 +52,13 @@ if ! cargo leptos build; then record "build" FAILED; exit 1; fi
 record "build" ok
 
 step "browser end-to-end tests (Chromium: desktop + phone, JS on + off, axe)"
-E2E_PORT=$(( 40000 + RANDOM % 10000 ))
+E2E_PORT=$(free_port)
 export LEPTOS_OUTPUT_NAME=zjcs LEPTOS_SITE_ROOT="$ROOT/target/site" LEPTOS_SITE_PKG_DIR=pkg LEPTOS_ENV=DEV
 "$CARGO_TARGET_DIR/debug/server" --addr "127.0.0.1:$E2E_PORT" --database-url "sqlite://$WORK/e2e.db" --demo \
   >"$WORK/server.log" 2>&1 &
 SERVER_PID=$!
 for _ in $(seq 1 600); do
-  curl -fs "http://127.0.0.1:$E2E_PORT/healthz" >/dev/null 2>&1 && break
+  curl -fs --max-time 2 "http://127.0.0.1:$E2E_PORT/healthz" >/dev/null 2>&1 && break
   kill -0 "$SERVER_PID" 2>/dev/null || break
   sleep 0.5
 done

@@ -98,6 +98,11 @@ async fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
         }
         Command::Serve => {}
     }
+
+    // Bind first: a busy address fails at once, not after loading demo data.
+    let listener = tokio::net::TcpListener::bind(cli.addr)
+        .await
+        .map_err(|e| format!("cannot listen on {}: {e}", cli.addr))?;
     if cli.demo && !db::demo::is_loaded(&pool).await? {
         load_demo(pool.clone(), backend, cli.demo_projects, clock.now_ms()).await?;
     }
@@ -137,7 +142,6 @@ async fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
         .layer(tower_http::compression::CompressionLayer::new())
         .with_state(state);
 
-    let listener = tokio::net::TcpListener::bind(cli.addr).await?;
     println!(
         "zjcs listening on http://{} ({backend:?}, ready in {} ms)",
         cli.addr,

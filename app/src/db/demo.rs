@@ -632,6 +632,79 @@ pub async fn is_loaded(pool: &Pool) -> Result<bool, sqlx::Error> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::db::testing::{TestApp, TEST_NOW_MS};
+
+    async fn scalar(app: &TestApp, sql: &str) -> i64 {
+        sqlx::query_as::<_, (i64,)>(sql).fetch_one(&app.state.pool).await.unwrap().0
+    }
+
+    /// The generated market obeys the rules later issues enforce.
+    #[tokio::test]
+    async fn demo_market_is_consistent() {
+        let app = TestApp::new().await;
+        let r = &app.demo;
+        assert_eq!(r.projects, 600);
+        assert!(r.participations > r.projects && r.quotes > 0 && r.awards > 0 && r.ratings > 0);
+        for sql in [
+            // every award goes to a firm that registered for that procurement
+            "SELECT COUNT(*) FROM awards a WHERE NOT EXISTS (SELECT 1 FROM participations p WHERE p.procurement_id = a.procurement_id AND p.firm_id = a.firm_id)",
+            // awards never exceed the budget; only selected procurements have one
+            "SELECT COUNT(*) FROM awards a JOIN procurements p ON p.id = a.procurement_id WHERE a.amount_fen > p.budget_fen OR p.status <> 'selected'",
+            "SELECT COUNT(*) FROM procurements p WHERE p.status = 'selected' AND NOT EXISTS (SELECT 1 FROM awards a WHERE a.procurement_id = p.id)",
+            // participants offer the item
+            "SELECT COUNT(*) FROM participations pa JOIN procurements p ON p.id = pa.procurement_id WHERE NOT EXISTS (SELECT 1 FROM firm_items fi WHERE fi.firm_id = pa.firm_id AND fi.item_id = p.item_id)",
+            // registrations fall between publication and deadline
+            "SELECT COUNT(*) FROM participations pa JOIN procurements p ON p.id = pa.procurement_id WHERE pa.registered_at < p.published_at OR pa.registered_at > p.deadline_at",
+            // price competition: the award is the lowest quote
+            "SELECT COUNT(*) FROM awards a JOIN procurements p ON p.id = a.procurement_id WHERE p.method = 'price_competition' AND a.amount_fen <> (SELECT MIN(q.amount_fen) FROM quotes q WHERE q.procurement_id = p.id)",
+            // contract stages in time order, contract price = award
+            "SELECT COUNT(*) FROM contracts c WHERE c.signed_at < c.created_at OR c.delivered_at < c.signed_at OR c.accepted_at < c.delivered_at OR c.paid_at < c.accepted_at",
+            "SELECT COUNT(*) FROM contracts c JOIN awards a ON a.procurement_id = c.procurement_id WHERE c.price_fen <> a.amount_fen OR c.firm_id <> a.firm_id",
+            // ratings only for accepted work
+            "SELECT COUNT(*) FROM ratings r JOIN contracts c ON c.id = r.contract_id WHERE c.accepted_at IS NULL OR r.rated_at < c.accepted_at",
+            // failed procurements (other than direct) had fewer than 3 participants
+            "SELECT COUNT(*) FROM procurements p WHERE p.status = 'failed' AND p.method <> 'direct' AND (SELECT COUNT(*) FROM participations pa WHERE pa.procurement_id = p.id) >= 3",
+        ] {
+            assert_eq!(scalar(&app, sql).await, 0, "{sql}");
+        }
+        // nothing happens after "now"
+        let latest = scalar(&app, "SELECT CAST(MAX(x) AS BIGINT) FROM (SELECT MAX(published_at) AS x FROM procurements UNION ALL SELECT MAX(awarded_at) FROM awards UNION ALL SELECT MAX(paid_at) FROM contracts UNION ALL SELECT MAX(rated_at) FROM ratings) t").await;
+        assert!(latest <= TEST_NOW_MS);
+        // every method and every outcome is present
+        for m in ["direct", "random_draw", "price_competition", "merit"] {
+            let n = sqlx::query_as::<_, (i64,)>("SELECT COUNT(*) FROM procurements WHERE method = $1").bind(m).fetch_one(&app.state.pool).await.unwrap().0;
+            assert!(n > 0, "{m}");
+        }
+        for st in ["published", "selected", "failed", "cancelled"] {
+            let n = sqlx::query_as::<_, (i64,)>("SELECT COUNT(*) FROM procurements WHERE status = $1").bind(st).fetch_one(&app.state.pool).await.unwrap().0;
+            assert!(n > 0, "{st}");
+        }
+        // credit codes are valid GB 32100 codes
+        let codes: Vec<(String,)> = sqlx::query_as("SELECT credit_code FROM firms UNION ALL SELECT credit_code FROM owners").fetch_all(&app.state.pool).await.unwrap();
+        assert!(codes.iter().all(|(c,)| credit_code::validate(c).is_ok()));
+    }
+
+    /// Same seed and anchor → the same market.
+    #[tokio::test]
+    async fn demo_market_is_deterministic() {
+        let digest = |app: TestApp| async move {
+            let rows: Vec<(String, String, i64, i64)> = sqlx::query_as(
+                "SELECT p.code, p.title, p.budget_fen, COALESCE(a.firm_id, 0) FROM procurements p LEFT JOIN awards a ON a.procurement_id = p.id ORDER BY p.id",
+            )
+            .fetch_all(&app.state.pool)
+            .await
+            .unwrap();
+            rows
+        };
+        let a = digest(TestApp::new().await).await;
+        let b = digest(TestApp::new().await).await;
+        assert_eq!(a.len(), 600);
+        assert_eq!(a, b);
+        let mut other = DemoOptions::small(TEST_NOW_MS);
+        other.seed = 8;
+        let c = digest(TestApp::with_demo(Some(other)).await).await;
+        assert_ne!(a, c);
+    }
 
     #[test]
     fn weekends_move_to_weekdays() {
