@@ -1,6 +1,7 @@
 //! Server functions, one module per capability. Thin: take pool and clock from
 //! context, call `db` + `domain`, return typed results.
 pub mod catalogue;
+pub mod firms;
 pub mod portal;
 
 #[cfg(feature = "ssr")]

@@ -125,6 +125,22 @@ fn phone(rng: &mut ChaCha8Rng) -> String {
     format!("1{}{:09}", rng.gen_range(3..10), rng.gen_range(0..1_000_000_000u64))
 }
 
+/// A resident identity number (GB 11643) for a demo person born in `region`.
+fn id_number(rng: &mut ChaCha8Rng, region: &str) -> String {
+    let first17 = format!(
+        "{region}{:04}{:02}{:02}{:03}",
+        rng.gen_range(1960..1998),
+        rng.gen_range(1..13),
+        rng.gen_range(1..29),
+        rng.gen_range(0..1000)
+    );
+    let check = crate::domain::privacy::id_number_check(&first17).expect("17 digits");
+    format!("{first17}{check}")
+}
+
+const MANAGER_TITLES: &[&str] = &["总经理", "技术负责人", "副总经理", "质量负责人"];
+const TECH_TITLES: &[&str] = &["高级工程师", "工程师", "注册工程师", "高级经济师", "助理工程师"];
+
 fn short_region(name: &str) -> String {
     let trimmed = name.trim_end_matches("市").trim_end_matches("自治州").trim_end_matches("州");
     trimmed.chars().take(2).collect()
@@ -156,6 +172,7 @@ struct Buffers {
 const FIRM_COLS: &[&str] = &["id", "name", "credit_code", "region_code", "address", "legal_rep", "contact_name", "contact_phone", "status", "registered_at", "updated_at"];
 const FIRM_ITEM_COLS: &[&str] = &["firm_id", "item_id", "fee_standard", "promised_days"];
 const QUAL_COLS: &[&str] = &["firm_id", "type_code", "grade", "certificate_no", "issuer", "valid_from", "valid_to"];
+const STAFF_COLS: &[&str] = &["firm_id", "role", "name", "title", "certificate", "id_number", "phone", "created_at"];
 const OWNER_COLS: &[&str] = &["id", "name", "credit_code", "kind", "region_code", "created_at"];
 const PROC_COLS: &[&str] = &["id", "code", "title", "owner_id", "item_id", "region_code", "industry_code", "funding", "budget_fen", "method", "status", "service_days", "published_at", "deadline_at", "closed_at", "cancel_reason", "created_at", "updated_at"];
 const PART_COLS: &[&str] = &["procurement_id", "firm_id", "status", "registered_at"];
@@ -171,6 +188,7 @@ impl Buffers {
                 ("firms", FIRM_COLS, vec![]),
                 ("firm_items", FIRM_ITEM_COLS, vec![]),
                 ("firm_qualifications", QUAL_COLS, vec![]),
+                ("firm_staff", STAFF_COLS, vec![]),
                 ("owners", OWNER_COLS, vec![]),
                 ("procurements", PROC_COLS, vec![]),
                 ("participations", PART_COLS, vec![]),
@@ -328,14 +346,31 @@ pub async fn load(
             _ => "active",
         };
         let quality = 2.6 + rng.gen::<f64>() * 2.4;
+        let legal_rep = person(&mut rng);
         buf.push(
             "firms",
             vec![
                 i(id), t(name), t(code), t(county.code.clone()),
                 t(format!("{}{}{}路{}号", city_name(&county.code), county.name, pick(&mut rng, CORES), rng.gen_range(1..300))),
-                t(person(&mut rng)), t(person(&mut rng)), t(phone(&mut rng)), t(status), i(registered), i(registered),
+                t(legal_rep.clone()), t(person(&mut rng)), t(phone(&mut rng)), t(status), i(registered), i(registered),
             ],
         );
+        // legal representative, senior managers, key technical staff
+        let mut staff = vec![("legal_rep", legal_rep, "法定代表人".to_string(), None)];
+        for _ in 0..rng.gen_range(1..3) {
+            staff.push(("manager", person(&mut rng), pick(&mut rng, MANAGER_TITLES).to_string(), None));
+        }
+        for _ in 0..rng.gen_range(2..6) {
+            let cert = format!("{}{:08}", pick(&mut rng, &["注册", "执业", "职称"]), rng.gen_range(0..100_000_000));
+            staff.push(("technical", person(&mut rng), pick(&mut rng, TECH_TITLES).to_string(), Some(cert)));
+        }
+        for (role, person_name, title, cert) in staff {
+            let idn = id_number(&mut rng, &county.code);
+            buf.push(
+                "firm_staff",
+                vec![i(id), t(role), t(person_name), t(title), Arg::from(cert), t(idn), t(phone(&mut rng)), i(registered)],
+            );
+        }
         // scope: 1–4 items of the main industry, sometimes one from another industry
         let own: Vec<&Item> = items.iter().filter(|it| it.industry == industry).collect();
         let mut scope: Vec<&Item> = Vec::new();
@@ -609,6 +644,13 @@ pub async fn load(
     }
     buf.flush(&mut tx).await?;
 
+    // completed services, kept on the firm for the directory
+    sqlx::query(
+        "UPDATE firms SET completed_count = (SELECT COUNT(*) FROM contracts c \
+         WHERE c.firm_id = firms.id AND c.status IN ('accepted', 'paid'))",
+    )
+    .execute(&mut *tx)
+    .await?;
     if backend == Backend::Postgres {
         for table in ["firms", "owners", "procurements", "contracts"] {
             sqlx::query(&format!(
@@ -662,6 +704,11 @@ mod tests {
             "SELECT COUNT(*) FROM contracts c JOIN awards a ON a.procurement_id = c.procurement_id WHERE c.price_fen <> a.amount_fen OR c.firm_id <> a.firm_id",
             // ratings only for accepted work
             "SELECT COUNT(*) FROM ratings r JOIN contracts c ON c.id = r.contract_id WHERE c.accepted_at IS NULL OR r.rated_at < c.accepted_at",
+            // the stored completed-services count matches the contracts
+            "SELECT COUNT(*) FROM firms f WHERE f.completed_count <> (SELECT COUNT(*) FROM contracts c WHERE c.firm_id = f.id AND c.status IN ('accepted', 'paid'))",
+            // every firm has exactly one legal representative and some technical staff
+            "SELECT COUNT(*) FROM firms f WHERE (SELECT COUNT(*) FROM firm_staff s WHERE s.firm_id = f.id AND s.role = 'legal_rep') <> 1",
+            "SELECT COUNT(*) FROM firms f WHERE NOT EXISTS (SELECT 1 FROM firm_staff s WHERE s.firm_id = f.id AND s.role = 'technical')",
             // failed procurements (other than direct) had fewer than 3 participants
             "SELECT COUNT(*) FROM procurements p WHERE p.status = 'failed' AND p.method <> 'direct' AND (SELECT COUNT(*) FROM participations pa WHERE pa.procurement_id = p.id) >= 3",
         ] {

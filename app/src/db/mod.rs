@@ -3,6 +3,7 @@
 //! epoch milliseconds. Repositories hold SQL; business rules live in `domain`.
 pub mod catalogue;
 pub mod demo;
+pub mod firms;
 pub mod portal;
 pub mod reference;
 pub mod sql;

@@ -132,6 +132,12 @@ mod tests {
                     .collect();
                 out.push((name, cols));
             }
+            for stmt in sql.split(';') {
+                let words: Vec<&str> = stmt.split_whitespace().collect();
+                if let ["ALTER", "TABLE", table, "ADD", "COLUMN", column, ..] = words[..] {
+                    out.push((format!("{table}+"), vec![column.to_string()]));
+                }
+            }
             out
         }
         let dirs = ["sqlite", "postgres"].map(|d| {

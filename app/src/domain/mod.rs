@@ -2,6 +2,7 @@
 pub mod credit_code;
 pub mod money;
 pub mod paging;
+pub mod privacy;
 pub mod procurement;
 pub mod region;
 pub mod stats;

@@ -1,5 +1,6 @@
 //! Serde types shared by server and browser: what a page shows, what a form sends.
 pub mod catalogue;
+pub mod firms;
 pub mod portal;
 
 use serde::{Deserialize, Serialize};

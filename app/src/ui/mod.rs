@@ -57,6 +57,8 @@ pub fn App() -> impl IntoView {
                         <Route path=path!("/items") view=public::CataloguePage/>
                         <Route path=path!("/items/:code") view=public::ItemPage ssr=SsrMode::Async/>
                         <Route path=path!("/announcements/:code") view=public::AnnouncementPage ssr=SsrMode::Async/>
+                        <Route path=path!("/firms") view=public::FirmsPage/>
+                        <Route path=path!("/firms/:code") view=public::FirmPage ssr=SsrMode::Async/>
                         <Route path=path!("/stats") view=public::StatsPage/>
                     </Routes>
                 </ErrorBoundary>
@@ -96,6 +98,7 @@ fn Header() -> impl IntoView {
                 <nav class="site-nav" aria-label=t("nav.main")>
                     <A href="/" exact=true>{t("nav.home")}</A>
                     <A href="/items">{t("nav.catalogue")}</A>
+                    <A href="/firms">{t("nav.firms")}</A>
                     <A href="/stats">{t("nav.stats")}</A>
                     <a href=switch_href rel="external" class="lang-switch" hreflang=locale.other().tag()>
                         {t("nav.switch_language")}

@@ -37,7 +37,7 @@ fn StatsBody(s: PublicStats) -> impl IntoView {
             <div class="chart" role="img" aria-label=t("stats.monthly") data-option=s.monthly_chart></div>
             <details>
                 <summary>{t("stats.data_table")}</summary>
-                <div class="table-scroll">
+                <div class="table-scroll" tabindex="0">
                     <table>
                         <thead><tr><th scope="col">{t("stats.month")}</th><th scope="col">{t("stats.published")}</th><th scope="col">{t("stats.selected")}</th><th scope="col">{t("stats.failed")}</th></tr></thead>
                         <tbody>
@@ -52,7 +52,7 @@ fn StatsBody(s: PublicStats) -> impl IntoView {
         <section class="panel" aria-labelledby="method-h">
             <h2 id="method-h">{t("stats.methods")}</h2>
             <div class="chart" role="img" aria-label=t("stats.methods") data-option=s.method_chart></div>
-            <div class="table-scroll">
+            <div class="table-scroll" tabindex="0">
                 <table data-testid="method-table">
                     <thead><tr><th scope="col">{t("stats.method")}</th><th scope="col">{t("stats.projects")}</th><th scope="col">{t("stats.selected")}</th></tr></thead>
                     <tbody>
