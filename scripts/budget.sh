@@ -10,7 +10,7 @@ cargo leptos build --release >/dev/null
 PKG="$ROOT/target/site/pkg"
 step "bundle sizes (release, wasm-opt -Oz)"
 printf '    %-14s %10s %10s %10s\n' file raw gzip brotli
-for f in "$PKG"/zjcs_bg.wasm "$PKG"/zjcs.js "$PKG"/zjcs.css; do
+for f in "$PKG"/*.wasm "$PKG"/*.js "$PKG"/*.css; do
   [[ -f "$f" ]] || continue
   raw=$(stat -c %s "$f"); gz=$(gzip -9c "$f" | wc -c)
   br=$(command -v brotli >/dev/null && brotli -c -q 11 "$f" | wc -c || echo n/a)

@@ -45,6 +45,6 @@ if ! cmp -s node_modules/echarts/dist/echarts.min.js public/vendor/echarts.min.j
 fi
 
 if ((WANT_TEST)); then
-  apt_install chromium postgresql-15 curl
+  apt_install chromium postgresql-15 curl brotli
 fi
 note "setup complete"

@@ -102,6 +102,10 @@ impl Sql {
     }
 }
 
+/// Binds per multi-row `INSERT`: small statements parse fast and are reused from
+/// the statement cache (measured: 16,000-bind statements made SQLite parse-bound).
+const ROWS_PARAMS: usize = 900;
+
 /// Multi-row `INSERT` in batches (used by loaders): `rows` are value lists in
 /// `columns` order.
 pub async fn insert_rows<'c>(
@@ -111,7 +115,7 @@ pub async fn insert_rows<'c>(
     rows: &[Vec<Arg>],
 ) -> Result<(), sqlx::Error> {
     // stay well under SQLite's 32766 and PostgreSQL's 65535 bind limits
-    let per_batch = (16_000 / columns.len().max(1)).max(1);
+    let per_batch = (ROWS_PARAMS / columns.len().max(1)).max(1);
     for chunk in rows.chunks(per_batch) {
         let mut sql = Sql::new(&format!("INSERT INTO {table} ({}) VALUES ", columns.join(", ")));
         for (i, row) in chunk.iter().enumerate() {
