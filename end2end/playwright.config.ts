@@ -21,9 +21,9 @@ export default defineConfig({
   reporter: [['list']],
   use: { baseURL: process.env.BASE_URL ?? 'http://127.0.0.1:3000', locale: 'zh-CN', trace: 'off' },
   projects: [
-    { name: 'desktop', use: desktop, grepInvert: /@nojs/ },
+    { name: 'desktop', use: desktop, grepInvert: /@nojs|@phone/ },
     { name: 'phone', use: phone, grepInvert: /@nojs/ },
-    { name: 'desktop-nojs', use: { ...desktop, javaScriptEnabled: false }, grep: /@nojs/ },
+    { name: 'desktop-nojs', use: { ...desktop, javaScriptEnabled: false }, grep: /@nojs/, grepInvert: /@phone/ },
     { name: 'phone-nojs', use: { ...phone, javaScriptEnabled: false }, grep: /@nojs/ },
   ],
 });

@@ -55,6 +55,7 @@ test('@nojs firm directory search works without JavaScript', async ({ page }) =>
   await page.getByRole('button', { name: '搜索' }).click();
   await expect(page).toHaveURL(/grade=/);
   await expect(page).toHaveURL(/sort=name/);
+  await expect(page.locator('.card.firm').first()).toBeVisible();
   const names = await page.locator('.card.firm h3').allTextContents();
   expect(names.length).toBeGreaterThan(0);
   expect([...names].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0))).toEqual(names);

@@ -49,17 +49,18 @@ pub fn App() -> impl IntoView {
         <Router>
             <Header/>
             <main id="main" class="container">
-                // Detail pages render completely before the response starts, so a
-                // missing record answers with HTTP 404 rather than 200.
+                // Every page renders completely before the response starts: a missing
+                // record answers with HTTP 404 rather than 200, and pages work with
+                // JavaScript off (out-of-order streaming needs JS to place late chunks).
                 <ErrorBoundary fallback=|errors| view! { <components::ErrorList errors/> }>
                     <Routes fallback=|| view! { <public::NotFound/> }>
-                        <Route path=StaticSegment("") view=public::HomePage/>
-                        <Route path=path!("/items") view=public::CataloguePage/>
+                        <Route path=StaticSegment("") view=public::HomePage ssr=SsrMode::Async/>
+                        <Route path=path!("/items") view=public::CataloguePage ssr=SsrMode::Async/>
                         <Route path=path!("/items/:code") view=public::ItemPage ssr=SsrMode::Async/>
                         <Route path=path!("/announcements/:code") view=public::AnnouncementPage ssr=SsrMode::Async/>
-                        <Route path=path!("/firms") view=public::FirmsPage/>
+                        <Route path=path!("/firms") view=public::FirmsPage ssr=SsrMode::Async/>
                         <Route path=path!("/firms/:code") view=public::FirmPage ssr=SsrMode::Async/>
-                        <Route path=path!("/stats") view=public::StatsPage/>
+                        <Route path=path!("/stats") view=public::StatsPage ssr=SsrMode::Async/>
                     </Routes>
                 </ErrorBoundary>
             </main>
