@@ -35,7 +35,7 @@ trap 'cleanup; summary' EXIT
 "$ROOT/scripts/setup.sh" --test
 
 step "unit + integration tests (SQLite)"
-if cargo test -p app --features ssr; then record "sqlite" ok; else record "sqlite" FAILED; fi
+if cargo test -p app -p server --features app/ssr; then record "sqlite" ok; else record "sqlite" FAILED; fi
 
 step "integration tests (PostgreSQL 15, throwaway cluster)"
 PGPORT=$(free_port)

@@ -37,6 +37,9 @@ struct Cli {
     /// Number of demo selection projects (firms and owners scale with it).
     #[arg(long, env = "ZJCS_DEMO_PROJECTS", default_value_t = 50_000, global = true)]
     demo_projects: usize,
+    /// Number of demo firms (default: 2,000, or projects ÷ 25 when larger).
+    #[arg(long, env = "ZJCS_DEMO_FIRMS", global = true)]
+    demo_firms: Option<usize>,
     #[command(subcommand)]
     command: Option<Command>,
 }
@@ -49,6 +52,12 @@ enum Command {
     Migrate,
     /// Load the demo market now (refuses if it is already loaded), then exit.
     Demo,
+    /// Create the first administrator (refused when one exists). The password comes
+    /// from ZJCS_ADMIN_PASSWORD or, when unset, one line of standard input.
+    CreateAdmin {
+        #[arg(long)]
+        username: String,
+    },
 }
 
 #[tokio::main]
@@ -76,10 +85,14 @@ async fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
     if db::reference::load(&pool, clock.now_ms()).await? {
         tracing::info!("reference data loaded");
     }
-    let load_demo = |pool: db::Pool, backend: Backend, projects: usize, now: i64| async move {
-        let opts = DemoOptions::with_projects(projects, now);
+    let demo_firms = cli.demo_firms;
+    let load_demo = move |pool: db::Pool, backend: Backend, projects: usize, now: i64| async move {
+        let mut opts = DemoOptions::with_projects(projects, now);
+        if let Some(firms) = demo_firms {
+            opts.firms = firms.max(1);
+        }
         let t = Instant::now();
-        println!("loading demo data ({projects} projects; once, kept afterwards)…");
+        println!("loading demo data ({} firms, {projects} projects; once, kept afterwards)…", opts.firms);
         let report = db::demo::load(&pool, backend, &opts, &|msg| println!("  {msg}")).await?;
         println!("demo data loaded in {:.1}s: {report:?}", t.elapsed().as_secs_f64());
         Ok::<_, db::DbError>(())
@@ -94,6 +107,22 @@ async fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
                 return Err("demo data is already loaded in this database".into());
             }
             load_demo(pool.clone(), backend, cli.demo_projects, clock.now_ms()).await?;
+            return Ok(());
+        }
+        Command::CreateAdmin { username } => {
+            let password = match std::env::var("ZJCS_ADMIN_PASSWORD") {
+                Ok(p) => p,
+                Err(_) => {
+                    eprintln!("password for {username} (one line on standard input):");
+                    let mut line = String::new();
+                    std::io::stdin().read_line(&mut line)?;
+                    line.trim_end_matches(['\r', '\n']).to_string()
+                }
+            };
+            let id = db::accounts::create_first_admin(&pool, &username, &password, clock.now_ms())
+                .await
+                .map_err(|e| format!("cannot create the administrator: {e}"))?;
+            println!("administrator {username} created (id {id})");
             return Ok(());
         }
         Command::Serve => {}

@@ -1,6 +1,7 @@
 //! Database access (server only). One binary speaks SQLite or PostgreSQL through
 //! sqlx's `Any` driver: integers, text and floats only; money in fen, times in
 //! epoch milliseconds. Repositories hold SQL; business rules live in `domain`.
+pub mod accounts;
 pub mod catalogue;
 pub mod demo;
 pub mod firms;
