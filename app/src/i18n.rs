@@ -97,6 +97,26 @@ mod tests {
     }
 
     #[test]
+    fn every_domain_message_has_a_translation() {
+        use crate::domain::{accounts::AccountError as A, credit_code::CreditCodeError as C, qualification::Finding as F};
+        let keys = [
+            A::UsernameLength.message_key(), A::UsernameCharacters.message_key(), A::PasswordTooShort.message_key(),
+            A::PasswordTooLong.message_key(), A::PasswordTooSimple.message_key(), A::PasswordContainsUsername.message_key(),
+            C::Empty.message_key(), C::Length.message_key(), C::Character { position: 1 }.message_key(),
+            C::Region.message_key(), C::CheckCharacter.message_key(),
+            F::UnknownCertificate.message_key(), F::HolderMismatch { register_holder: String::new() }.message_key(),
+            F::Revoked.message_key(), F::NotYetValid { valid_from: String::new() }.message_key(),
+            F::Expired { valid_to: String::new() }.message_key(), F::GradeMismatch { register_grade: String::new() }.message_key(),
+            F::GradeTooLow { required: String::new() }.message_key(), F::WrongType { required: String::new() }.message_key(),
+        ];
+        for k in keys {
+            for l in [Locale::Zh, Locale::En] {
+                assert_ne!(t_in(l, k), k, "{k} untranslated in {}", l.tag());
+            }
+        }
+    }
+
+    #[test]
     fn every_key_exists_in_both_languages() {
         let zh: &str = include_str!("../locales/zh-CN.yml");
         let en: &str = include_str!("../locales/en.yml");

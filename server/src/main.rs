@@ -52,6 +52,11 @@ enum Command {
     Migrate,
     /// Load the demo market now (refuses if it is already loaded), then exit.
     Demo,
+    /// Import the qualification register from a CSV file (header:
+    /// type_code,certificate_no,holder_credit_code,holder_name,grade,valid_from,valid_to,revoked).
+    ImportRegister {
+        file: std::path::PathBuf,
+    },
     /// Create the first administrator (refused when one exists). The password comes
     /// from ZJCS_ADMIN_PASSWORD or, when unset, one line of standard input.
     CreateAdmin {
@@ -108,6 +113,20 @@ async fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
             }
             load_demo(pool.clone(), backend, cli.demo_projects, clock.now_ms()).await?;
             return Ok(());
+        }
+        Command::ImportRegister { file } => {
+            let text = std::fs::read_to_string(&file).map_err(|e| format!("cannot read {}: {e}", file.display()))?;
+            let report = db::register::import_csv(&pool, &text, clock.now_ms()).await?;
+            for (line, message) in &report.rejected {
+                eprintln!("  line {line}: {message}");
+            }
+            println!(
+                "qualification register: {} inserted, {} updated, {} rejected",
+                report.inserted,
+                report.updated,
+                report.rejected.len()
+            );
+            return if report.rejected.is_empty() { Ok(()) } else { Err("some rows were rejected".into()) };
         }
         Command::CreateAdmin { username } => {
             let password = match std::env::var("ZJCS_ADMIN_PASSWORD") {

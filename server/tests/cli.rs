@@ -51,3 +51,28 @@ fn a_bad_database_url_is_a_clear_error() {
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("cannot open database mysql://x"), "{out:?}");
 }
+
+#[test]
+fn qualification_register_import_names_bad_lines() {
+    let (dir, url) = temp_db("register");
+    let file = dir.join("register.csv");
+    std::fs::write(
+        &file,
+        "type_code,certificate_no,holder_credit_code,holder_name,grade,valid_from,valid_to,revoked\n\
+         CHZZ,C-1,91350100M000100Y43,某测绘公司,甲级,2024-01-01,2028-12-31,0\n\
+         CHZZ,C-2,91350100M000100Y44,某测绘公司,甲级,2024-01-01,2028-12-31,0\n",
+    )
+    .unwrap();
+    let out = server()
+        .args(["--database-url", &url, "import-register"])
+        .arg(&file)
+        .env_remove("DATABASE_URL")
+        .output()
+        .unwrap();
+    assert!(!out.status.success(), "a rejected row makes the command fail");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stdout.contains("1 inserted, 0 updated, 1 rejected"), "{stdout}");
+    assert!(stderr.contains("line 3") && stderr.contains("holder_credit_code"), "{stderr}");
+    let _ = std::fs::remove_dir_all(dir);
+}

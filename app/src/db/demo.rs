@@ -173,6 +173,7 @@ const FIRM_COLS: &[&str] = &["id", "name", "credit_code", "region_code", "addres
 const FIRM_ITEM_COLS: &[&str] = &["firm_id", "item_id", "fee_standard", "promised_days"];
 const QUAL_COLS: &[&str] = &["firm_id", "type_code", "grade", "certificate_no", "issuer", "valid_from", "valid_to"];
 const STAFF_COLS: &[&str] = &["firm_id", "role", "name", "title", "certificate", "id_number", "phone", "created_at"];
+const REGISTER_COLS: &[&str] = &["type_code", "certificate_no", "holder_credit_code", "holder_name", "grade", "valid_from", "valid_to", "revoked", "imported_at"];
 const OWNER_COLS: &[&str] = &["id", "name", "credit_code", "kind", "region_code", "created_at"];
 const PROC_COLS: &[&str] = &["id", "code", "title", "owner_id", "item_id", "region_code", "industry_code", "funding", "budget_fen", "method", "status", "service_days", "published_at", "deadline_at", "closed_at", "cancel_reason", "created_at", "updated_at"];
 const PART_COLS: &[&str] = &["procurement_id", "firm_id", "status", "registered_at"];
@@ -189,6 +190,7 @@ impl Buffers {
                 ("firm_items", FIRM_ITEM_COLS, vec![]),
                 ("firm_qualifications", QUAL_COLS, vec![]),
                 ("firm_staff", STAFF_COLS, vec![]),
+                ("qualification_register", REGISTER_COLS, vec![]),
                 ("owners", OWNER_COLS, vec![]),
                 ("procurements", PROC_COLS, vec![]),
                 ("participations", PART_COLS, vec![]),
@@ -326,27 +328,42 @@ pub async fn load(
         let id = firm_base + k as i64 + 1;
         let county = &counties[pick_county(&mut rng)];
         let industry = pick(&mut rng, &industries).clone();
-        let name = loop {
-            let n = format!(
-                "四川{}{}{}有限公司",
-                pick(&mut rng, CORES),
-                pick(&mut rng, CORES),
-                pick(&mut rng, business_words(&industry))
-            );
-            if firm_names.insert(n.clone()) {
-                break n;
+        // "四川" or the firm's city as prefix; after a few collisions (large markets
+        // exhaust the combinations) a number makes the name unique, so this always ends
+        let name = {
+            let mut tries = 0;
+            loop {
+                let prefix = if rng.gen_bool(0.5) { "四川".to_string() } else { short_region(&city_name(&county.code)) };
+                let mut n = format!(
+                    "{prefix}{}{}{}",
+                    pick(&mut rng, CORES),
+                    pick(&mut rng, CORES),
+                    pick(&mut rng, business_words(&industry))
+                );
+                tries += 1;
+                if tries > 8 {
+                    n.push_str(&format!("{}", k + 1));
+                }
+                n.push_str("有限公司");
+                if firm_names.insert(n.clone()) {
+                    break n;
+                }
             }
         };
         let code = credit_code::from_parts("91", &county.code, 1_000_000 + id as u64 * 7_919)
             .expect("valid parts");
         let registered = now - span - 180 * DAY_MS + (rng.gen::<f64>().powf(1.6) * (span as f64)) as i64;
-        let status = match rng.gen_range(0..100) {
-            0..=2 => "suspended",
-            3..=4 => "submitted",
-            _ => "active",
+        // every 25th firm is a registration awaiting review (some fail the register check)
+        let status = if k % 25 == 3 {
+            "submitted"
+        } else if rng.gen_range(0..100) < 3 {
+            "suspended"
+        } else {
+            "active"
         };
         let quality = 2.6 + rng.gen::<f64>() * 2.4;
         let legal_rep = person(&mut rng);
+        let (firm_name, firm_code) = (name.clone(), code.clone());
         buf.push(
             "firms",
             vec![
@@ -405,15 +422,43 @@ pub async fn load(
                         .unwrap_or(grades.len() - 1);
                     let grade = &grades[rng.gen_range(0..=min_idx)];
                     let from = registered - rng.gen_range(30..1500) * DAY_MS;
-                    let to = from + 5 * 365 * DAY_MS;
+                    // still valid at "now" (some expire soon: the expiry warnings of #3 need them)
+                    let to = (from + 5 * 365 * DAY_MS).max(now + rng.gen_range(20..900) * DAY_MS);
+                    let cert = format!("{}{}{:06}{:05}", q, &local_date(from)[..4], rng.gen_range(0..1_000_000), id % 100_000);
                     buf.push(
                         "firm_qualifications",
                         vec![
-                            i(id), t(q.clone()), t(grade.clone()),
-                            t(format!("{}{}{:06}", q, &local_date(from)[..4], rng.gen_range(0..1_000_000))),
+                            i(id), t(q.clone()), t(grade.clone()), t(cert.clone()),
                             t(issuer.clone()), t(local_date(from)), t(local_date(to)),
                         ],
                     );
+                    // the authoritative register: matches for every firm, except that
+                    // pending registrations get the problems the check must find
+                    let (mut holder, mut holder_name, mut reg_grade, mut reg_to) =
+                        (firm_code.clone(), firm_name.clone(), grade.clone(), local_date(to));
+                    let problem = if status == "submitted" { (id % 4) as u8 } else { 255 };
+                    match problem {
+                        0 => {} // not in the register at all
+                        1 => {
+                            holder = credit_code::from_parts("91", "510104", 900_000_000 + id as u64).expect("valid parts");
+                            holder_name = "四川其他检测有限公司".into();
+                        }
+                        2 => reg_to = local_date(now - 30 * DAY_MS),
+                        3 if grades.len() > 1 => {
+                            reg_grade = grades.iter().find(|g| *g != grade).cloned().unwrap_or_default()
+                        }
+                        3 => reg_to = local_date(now - DAY_MS),
+                        _ => {}
+                    }
+                    if problem != 0 {
+                        buf.push(
+                            "qualification_register",
+                            vec![
+                                t(q.clone()), t(cert), t(holder), t(holder_name), t(reg_grade),
+                                t(local_date(from)), t(reg_to), i(0), i(now),
+                            ],
+                        );
+                    }
                 }
             }
         }
@@ -729,6 +774,36 @@ mod tests {
         // credit codes are valid GB 32100 codes
         let codes: Vec<(String,)> = sqlx::query_as("SELECT credit_code FROM firms UNION ALL SELECT credit_code FROM owners").fetch_all(&app.state.pool).await.unwrap();
         assert!(codes.iter().all(|(c,)| credit_code::validate(c).is_ok()));
+    }
+
+    /// Active firms' qualifications pass the register check; pending registrations
+    /// carry the problems the check must find.
+    #[tokio::test]
+    async fn register_passes_active_firms_and_fails_some_pending_ones() {
+        use crate::db::register::{DbRegister, QualificationRegister};
+        use crate::domain::qualification::{check, Claim};
+        let app = TestApp::new().await;
+        let rows: Vec<(String, String, String, String, String)> = sqlx::query_as(
+            "SELECT f.status, f.credit_code, q.type_code, q.grade, q.certificate_no FROM firm_qualifications q \
+             JOIN firms f ON f.id = q.firm_id WHERE f.status IN ('active', 'submitted') ORDER BY q.id",
+        )
+        .fetch_all(&app.state.pool)
+        .await
+        .unwrap();
+        let today = crate::domain::time::date_shanghai(TEST_NOW_MS);
+        let (mut pending_failed, mut pending_total) = (0, 0);
+        for (status, holder, type_code, grade, certificate_no) in rows {
+            let entry = DbRegister(&app.state.pool).lookup(&type_code, &certificate_no).await.unwrap();
+            let claim = Claim { type_code, grade, certificate_no, holder_credit_code: holder };
+            let findings = check(&claim, entry.as_ref(), None, &today);
+            if status == "active" {
+                assert_eq!(findings, vec![], "{claim:?}");
+            } else {
+                pending_total += 1;
+                pending_failed += usize::from(!findings.is_empty());
+            }
+        }
+        assert!(pending_total > 0 && pending_failed > 0, "{pending_failed}/{pending_total}");
     }
 
     /// Same seed and anchor → the same market.

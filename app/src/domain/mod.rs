@@ -5,6 +5,7 @@ pub mod money;
 pub mod paging;
 pub mod privacy;
 pub mod procurement;
+pub mod qualification;
 pub mod region;
 pub mod stats;
 pub mod time;
