@@ -705,6 +705,8 @@ pub async fn load(
             .await?;
         }
     }
+    // planner statistics for the freshly loaded tables (both backends accept ANALYZE)
+    sqlx::query("ANALYZE").execute(&mut *tx).await?;
     super::meta_set(&mut *tx, "demo_loaded", &format!("seed={} projects={} anchor={}", opts.seed, opts.projects, now)).await?;
     tx.commit().await?;
     progress(&format!("demo: done {report:?}"));
