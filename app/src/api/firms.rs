@@ -20,7 +20,8 @@ pub async fn list_firms(query: FirmQuery) -> Result<Page<FirmSummary>, AppError>
     use super::ctx::{check, state};
     let st = state()?;
     let query = check(query.validate())?;
-    check(crate::db::firms::list(&st.pool, &query, FIRMS_PER_PAGE).await)
+    let today = crate::domain::time::date_shanghai(st.now_ms());
+    check(crate::db::firms::list(&st.pool, &query, FIRMS_PER_PAGE, &today).await)
 }
 
 /// A firm's public profile by its unified social credit code.
@@ -32,7 +33,8 @@ pub async fn get_firm_profile(credit_code: String) -> Result<FirmProfile, AppErr
         Ok(c) => c,
         Err(e) => return check(Err(AppError::invalid("credit_code", e.message_key()))),
     };
-    check(crate::db::firms::profile(&st.pool, &code).await?.ok_or(AppError::NotFound))
+    let today = crate::domain::time::date_shanghai(st.now_ms());
+    check(crate::db::firms::profile(&st.pool, &code, &today).await?.ok_or(AppError::NotFound))
 }
 
 #[cfg(all(test, feature = "ssr"))]
@@ -95,6 +97,35 @@ mod tests {
             app.run(list_firms(FirmQuery { region: Some("abc".into()), ..Default::default() })).await.unwrap_err(),
             AppError::invalid("region", "firms.bad_region")
         );
+    }
+
+    #[tokio::test]
+    async fn an_expired_qualification_takes_the_item_out_of_scope() {
+        let app = TestApp::new().await;
+        // a firm offering an item that needs a qualification, and the date it lapses
+        let (code, item, valid_to): (String, String, String) = sqlx::query_as(
+            "SELECT f.credit_code, s.code, fq.valid_to FROM firms f JOIN firm_items fi ON fi.firm_id = f.id \
+             JOIN service_items s ON s.id = fi.item_id \
+             JOIN firm_qualifications fq ON fq.firm_id = f.id AND fq.type_code = s.qualification_type_code \
+             WHERE f.status = 'active' ORDER BY fq.valid_to, f.id LIMIT 1",
+        )
+        .fetch_one(&app.state.pool)
+        .await
+        .unwrap();
+        let by_item = || list_firms(FirmQuery { item: Some(item.clone()), q: Some(code.clone()), ..Default::default() });
+        assert_eq!(app.run(by_item()).await.unwrap().total, 1);
+        let p = app.run(get_firm_profile(code.clone())).await.unwrap();
+        assert!(p.scope.iter().find(|s| s.item_code == item).unwrap().active);
+
+        // the day after valid_to (noon, Shanghai)
+        let day = crate::domain::time::parse_date(&valid_to).unwrap() + 1;
+        app.clock.set(day * crate::domain::time::DAY_MS + 4 * 3_600_000);
+        assert_eq!(app.run(by_item()).await.unwrap().total, 0, "no longer found under the item");
+        let p = app.run(get_firm_profile(code.clone())).await.unwrap();
+        assert!(!p.scope.iter().find(|s| s.item_code == item).unwrap().active);
+        assert!(p.qualifications.iter().any(|q| q.validity == crate::domain::qualification::Validity::Expired));
+        // the firm itself stays listed
+        assert_eq!(app.run(list_firms(FirmQuery { q: Some(code), ..Default::default() })).await.unwrap().total, 1);
     }
 
     #[tokio::test]

@@ -4,6 +4,7 @@ use super::sql::Sql;
 use super::Pool;
 use crate::domain::paging::{offset, Page};
 use crate::domain::privacy::{mask_id_number, mask_phone};
+use crate::domain::qualification;
 use crate::domain::region;
 use crate::model::firms::{FirmFacets, FirmProfile, FirmQualification, FirmQuery, FirmScopeItem, FirmSort, FirmSummary, PublicStaff};
 use crate::model::Named;
@@ -25,7 +26,7 @@ pub async fn facets(pool: &Pool) -> Result<FirmFacets, sqlx::Error> {
     Ok(FirmFacets { items, regions, departments, grades: grades.into_iter().map(|g| g.0).collect() })
 }
 
-fn filtered(select: &str, q: &FirmQuery) -> Sql {
+fn filtered(select: &str, q: &FirmQuery, today: &str) -> Sql {
     let mut sql = Sql::new(select);
     sql.push(" FROM firms f WHERE f.status = 'active'");
     if let Some(text) = &q.q {
@@ -36,12 +37,19 @@ fn filtered(select: &str, q: &FirmQuery) -> Sql {
     if let Some(item) = &q.item {
         // `IN (…)` builds the matching set once from the item index (a correlated
         // EXISTS probed every firm: 5× slower on 100,000 firms)
+        // … and only while the qualification the item needs is unexpired (an expired
+        // qualification takes the item out of the firm's active scope)
         sql.push(
             " AND f.id IN (SELECT fi.firm_id FROM firm_items fi JOIN service_items s ON s.id = fi.item_id \
              WHERE s.code = ",
         )
         .bind(item.as_str())
-        .push(")");
+        .push(
+            " AND (s.qualification_type_code IS NULL OR EXISTS (SELECT 1 FROM firm_qualifications fq \
+             WHERE fq.firm_id = fi.firm_id AND fq.type_code = s.qualification_type_code AND fq.valid_to >= ",
+        )
+        .bind(today)
+        .push(")))");
     }
     if let Some(prefix) = q.region.as_deref().and_then(region::like_prefix) {
         sql.push(" AND f.region_code LIKE ").bind(prefix);
@@ -63,11 +71,12 @@ fn filtered(select: &str, q: &FirmQuery) -> Sql {
 }
 
 /// One page of active firms matching a validated query.
-pub async fn list(pool: &Pool, q: &FirmQuery, per_page: u32) -> Result<Page<FirmSummary>, sqlx::Error> {
+/// `today` (`YYYY-MM-DD`, Asia/Shanghai) decides which qualifications have expired.
+pub async fn list(pool: &Pool, q: &FirmQuery, per_page: u32, today: &str) -> Result<Page<FirmSummary>, sqlx::Error> {
     let page = q.page.unwrap_or(1);
-    let total = filtered("SELECT COUNT(*)", q).query_as::<(i64,)>().fetch_one(pool).await?.0;
+    let total = filtered("SELECT COUNT(*)", q, today).query_as::<(i64,)>().fetch_one(pool).await?.0;
     // pick the page's ids first, then decorate only those rows
-    let mut ids = filtered("SELECT f.id", q);
+    let mut ids = filtered("SELECT f.id", q, today);
     ids.push(match q.sort_order() {
         FirmSort::Completed => " ORDER BY f.completed_count DESC, f.id",
         FirmSort::Name => " ORDER BY f.name, f.id",
@@ -103,7 +112,7 @@ pub async fn list(pool: &Pool, q: &FirmQuery, per_page: u32) -> Result<Page<Firm
 }
 
 /// The public profile of a firm by credit code; `None` when unknown or not public.
-pub async fn profile(pool: &Pool, credit_code: &str) -> Result<Option<FirmProfile>, sqlx::Error> {
+pub async fn profile(pool: &Pool, credit_code: &str, today: &str) -> Result<Option<FirmProfile>, sqlx::Error> {
     let row: Option<(i64, String, String, String, String, String, String, String, String, i64, i64)> = sqlx::query_as(&format!(
         "SELECT f.id, f.name, f.credit_code, f.status, r.name, f.address, f.legal_rep, f.contact_name, \
          f.contact_phone, f.registered_at, f.completed_count \
@@ -117,21 +126,39 @@ pub async fn profile(pool: &Pool, credit_code: &str) -> Result<Option<FirmProfil
     else {
         return Ok(None);
     };
-    let scope = sqlx::query_as::<_, FirmScopeItem>(
-        "SELECT s.code AS item_code, s.name AS item_name, fi.fee_standard, fi.promised_days, s.time_limit_days \
+    let mut scope = sqlx::query_as::<_, FirmScopeItem>(
+        "SELECT s.code AS item_code, s.name AS item_name, fi.fee_standard, fi.promised_days, s.time_limit_days, \
+         s.qualification_type_code \
          FROM firm_items fi JOIN service_items s ON s.id = fi.item_id WHERE fi.firm_id = $1 ORDER BY s.code",
     )
     .bind(id)
     .fetch_all(pool)
     .await?;
-    let qualifications = sqlx::query_as::<_, FirmQualification>(
-        "SELECT qt.name AS type_name, fq.grade, fq.certificate_no, fq.issuer, fq.valid_from, fq.valid_to \
+    let quals: Vec<(String, String, String, String, String, String, String)> = sqlx::query_as(
+        "SELECT fq.type_code, qt.name, fq.grade, fq.certificate_no, fq.issuer, fq.valid_from, fq.valid_to \
          FROM firm_qualifications fq JOIN qualification_types qt ON qt.code = fq.type_code \
          WHERE fq.firm_id = $1 ORDER BY qt.code, fq.id",
     )
     .bind(id)
     .fetch_all(pool)
     .await?;
+    let held: Vec<(&str, &str)> = quals.iter().map(|q| (q.0.as_str(), q.6.as_str())).collect();
+    for item in &mut scope {
+        item.active = qualification::scope_item_active(item.qualification_type_code.as_deref(), &held, today);
+    }
+    let qualifications = quals
+        .iter()
+        .map(|(type_code, type_name, grade, certificate_no, issuer, valid_from, valid_to)| FirmQualification {
+            type_code: type_code.clone(),
+            type_name: type_name.clone(),
+            grade: grade.clone(),
+            certificate_no: certificate_no.clone(),
+            issuer: issuer.clone(),
+            valid_from: valid_from.clone(),
+            valid_to: valid_to.clone(),
+            validity: qualification::validity(valid_to, today, qualification::EXPIRY_WARNING_DAYS),
+        })
+        .collect();
     let staff: Vec<(String, String, String, Option<String>, String, String)> = sqlx::query_as(
         "SELECT role, name, title, certificate, id_number, phone FROM firm_staff WHERE firm_id = $1 \
          ORDER BY CASE role WHEN 'legal_rep' THEN 0 WHEN 'manager' THEN 1 ELSE 2 END, id",

@@ -67,6 +67,44 @@ impl Finding {
     }
 }
 
+/// Days before expiry when firms and operators are warned.
+pub const EXPIRY_WARNING_DAYS: i64 = 30;
+
+/// A held qualification's validity on a day.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Validity {
+    Valid,
+    /// Valid, but expires within the warning period (`days_left` ≥ 0; 0 = last day).
+    ExpiringSoon { days_left: i64 },
+    /// Past `valid_to`: the items needing it leave the firm's active scope.
+    Expired,
+}
+
+/// Validity of a qualification valid through `valid_to` (inclusive) on `today`
+/// (both `YYYY-MM-DD`); a malformed date counts as expired.
+pub fn validity(valid_to: &str, today: &str, warning_days: i64) -> Validity {
+    let (Some(to), Some(now)) = (crate::domain::time::parse_date(valid_to), crate::domain::time::parse_date(today)) else {
+        return Validity::Expired;
+    };
+    let days_left = to - now;
+    if days_left < 0 {
+        Validity::Expired
+    } else if days_left < warning_days {
+        Validity::ExpiringSoon { days_left }
+    } else {
+        Validity::Valid
+    }
+}
+
+/// Whether a scope item is active: it needs no qualification, or the firm holds one
+/// of the required type that has not expired (`held`: type code and valid-to date).
+pub fn scope_item_active(required_type: Option<&str>, held: &[(&str, &str)], today: &str) -> bool {
+    match required_type {
+        None => true,
+        Some(t) => held.iter().any(|(ty, to)| *ty == t && validity(to, today, 0) != Validity::Expired),
+    }
+}
+
 /// Position of a grade in a highest-first list (`None` when unknown).
 fn rank(grades: &[String], grade: &str) -> Option<usize> {
     grades.iter().position(|g| g == grade)
@@ -132,6 +170,25 @@ mod tests {
     }
     fn req(min: &str) -> Requirement {
         Requirement { type_code: "CH".into(), grades: vec!["甲级".into(), "乙级".into()], min_grade: Some(min.into()) }
+    }
+
+    #[test]
+    fn validity_warns_then_expires() {
+        assert_eq!(validity("2026-12-31", "2026-11-26", 30), Validity::Valid);
+        assert_eq!(validity("2026-12-25", "2026-11-26", 30), Validity::ExpiringSoon { days_left: 29 });
+        assert_eq!(validity("2026-11-26", "2026-11-26", 30), Validity::ExpiringSoon { days_left: 0 });
+        assert_eq!(validity("2026-11-25", "2026-11-26", 30), Validity::Expired);
+        assert_eq!(validity("garbage", "2026-11-26", 30), Validity::Expired);
+    }
+
+    #[test]
+    fn expired_qualifications_take_items_out_of_scope() {
+        let held = [("CHZZ", "2026-11-30"), ("AQPJ", "2025-01-01")];
+        assert!(scope_item_active(None, &held, "2026-11-26"));
+        assert!(scope_item_active(Some("CHZZ"), &held, "2026-11-30"));
+        assert!(!scope_item_active(Some("CHZZ"), &held, "2026-12-01"));
+        assert!(!scope_item_active(Some("AQPJ"), &held, "2026-11-26"));
+        assert!(!scope_item_active(Some("FLJC"), &held, "2026-11-26"));
     }
 
     #[test]

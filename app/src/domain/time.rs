@@ -48,9 +48,36 @@ pub fn shanghai_midnight_ms(y: i64, m: u32, d: u32) -> i64 {
     days_from_civil(y, m, d) * DAY_MS - SHANGHAI_OFFSET_MS
 }
 
+/// Days since 1970-01-01 of a `YYYY-MM-DD` date; `None` when malformed.
+pub fn parse_date(s: &str) -> Option<i64> {
+    let b = s.as_bytes();
+    if b.len() != 10 || b[4] != b'-' || b[7] != b'-' {
+        return None;
+    }
+    let y: i64 = s[..4].parse().ok()?;
+    let m: u32 = s[5..7].parse().ok()?;
+    let d: u32 = s[8..10].parse().ok()?;
+    if !(1..=12).contains(&m) || d == 0 {
+        return None;
+    }
+    let days = days_from_civil(y, m, d);
+    // reject 2026-02-30 and the like: the date must round-trip
+    (civil_from_days(days) == (y, m, d)).then_some(days)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn parses_dates_strictly() {
+        assert_eq!(parse_date("1970-01-02"), Some(1));
+        assert_eq!(parse_date("2024-02-29").map(civil_from_days), Some((2024, 2, 29)));
+        assert_eq!(parse_date("2026-02-29"), None);
+        assert_eq!(parse_date("2026-13-01"), None);
+        assert_eq!(parse_date("2026-1-01"), None);
+        assert_eq!(parse_date("abcd-ef-gh"), None);
+    }
 
     #[test]
     fn formats_in_shanghai_time() {

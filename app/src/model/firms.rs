@@ -162,17 +162,23 @@ pub struct FirmScopeItem {
     pub fee_standard: String,
     pub promised_days: i64,
     pub time_limit_days: i64,
+    pub qualification_type_code: Option<String>,
+    /// False when the qualification the item needs has expired (the item is then
+    /// out of the firm's active scope until a valid one is registered).
+    #[cfg_attr(feature = "ssr", sqlx(default))]
+    pub active: bool,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(feature = "ssr", derive(sqlx::FromRow))]
 pub struct FirmQualification {
+    pub type_code: String,
     pub type_name: String,
     pub grade: String,
     pub certificate_no: String,
     pub issuer: String,
     pub valid_from: String,
     pub valid_to: String,
+    pub validity: crate::domain::qualification::Validity,
 }
 
 /// A staff member as the public sees them: ID number and phone masked on the server.

@@ -1,4 +1,5 @@
 use crate::api::firms::{get_firm_facets, get_firm_profile, list_firms};
+use crate::domain::qualification::Validity;
 use crate::domain::time::date_shanghai;
 use crate::i18n::t;
 use crate::model::firms::{FirmFacets, FirmProfile, FirmQuery, FirmSort, FirmSummary, FIRM_QUERY_MAX_CHARS};
@@ -203,7 +204,10 @@ fn FirmView(p: FirmProfile) -> impl IntoView {
                     <tbody>
                         {scope.into_iter().map(|s| view! {
                             <tr>
-                                <th scope="row"><a href=format!("/items/{}", s.item_code)>{s.item_name}</a></th>
+                                <th scope="row">
+                                    <a href=format!("/items/{}", s.item_code)>{s.item_name}</a>
+                                    {(!s.active).then(|| view! { " " <span class="tag warn">{t("firms.scope_suspended")}</span> })}
+                                </th>
                                 <td>{s.fee_standard}</td><td>{s.promised_days}</td><td>{s.time_limit_days}</td>
                             </tr>
                         }).collect_view()}
@@ -228,7 +232,17 @@ fn FirmView(p: FirmProfile) -> impl IntoView {
                                 {quals.into_iter().map(|q| view! {
                                     <tr>
                                         <th scope="row">{q.type_name}</th><td>{q.grade}</td><td>{q.certificate_no}</td>
-                                        <td>{q.issuer}</td><td>{format!("{} — {}", q.valid_from, q.valid_to)}</td>
+                                        <td>{q.issuer}</td>
+                                        <td>
+                                            {format!("{} — {}", q.valid_from, q.valid_to)}
+                                            {match q.validity {
+                                                Validity::Valid => None,
+                                                Validity::ExpiringSoon { days_left } => Some(view! {
+                                                    " " <span class="tag warn">{t("firms.expiring").replace("{n}", &days_left.to_string())}</span>
+                                                }.into_any()),
+                                                Validity::Expired => Some(view! { " " <span class="tag bad">{t("firms.expired")}</span> }.into_any()),
+                                            }}
+                                        </td>
                                     </tr>
                                 }).collect_view()}
                             </tbody>
