@@ -13,10 +13,11 @@ const phone = { viewport: { width: 390, height: 844 }, isMobile: true, hasTouch:
 
 export default defineConfig({
   testDir: './tests',
-  timeout: 60_000,
+  timeout: 90_000,
   expect: { timeout: 15_000 },
   fullyParallel: false,
-  workers: 2,
+  // one browser at a time: the machine has 2 cores and also runs the server
+  workers: 1,
   retries: 0,
   reporter: [['list']],
   use: { baseURL: process.env.BASE_URL ?? 'http://127.0.0.1:3000', locale: 'zh-CN', trace: 'off' },

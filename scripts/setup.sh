@@ -15,6 +15,11 @@ apt_install() {
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
 }
 
+# Node.js/npm (for wasm-opt, ECharts and Playwright) and python3 (test helpers)
+# are on these machines; a bare Debian gets them from its archive.
+command -v npm >/dev/null || apt_install nodejs npm
+command -v python3 >/dev/null || apt_install python3
+
 if ! rustup target list --installed | grep -qx wasm32-unknown-unknown; then
   step "rustup target add wasm32-unknown-unknown"
   rustup target add wasm32-unknown-unknown

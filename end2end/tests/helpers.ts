@@ -9,8 +9,10 @@ export function watchErrors(page: Page): string[] {
   return errors;
 }
 
+/** Waits until the WASM has hydrated the page (the debug bundle is ~6 MB; on a
+ * busy 2-core machine compiling it can take several seconds). */
 export async function hydrated(page: Page) {
-  await expect(page.locator('body')).toHaveAttribute('data-hydrated', 'true');
+  await expect(page.locator('body')).toHaveAttribute('data-hydrated', 'true', { timeout: 45_000 });
 }
 
 /** No serious or critical axe-core violation on the current page. */
