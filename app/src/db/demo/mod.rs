@@ -4,7 +4,7 @@
 //! same schema the application uses and respects its constraints (eligible
 //! firms only, awards among participants, stages in time order, nothing after
 //! the anchor "now").
-use super::sql::{insert_rows, Arg};
+use super::sql::Arg;
 use super::{Backend, Pool};
 use crate::domain::credit_code;
 use crate::domain::time::{DAY_MS, SHANGHAI_OFFSET_MS};
@@ -75,76 +75,13 @@ struct Region {
     name: String,
 }
 
-const CORES: &[&str] = &[
-    "华信", "中元", "恒达", "正源", "天成", "鼎盛", "广润", "博远", "安泰", "清源", "同创", "金诚", "瑞丰", "宏图",
-    "中衡", "联合", "诚信", "锦程", "蓝天", "嘉禾", "川建", "兴业", "永安", "明德", "致远", "启航", "众合", "华茂",
-    "立信", "长青", "和信", "银河", "海川", "国泰", "卓越", "汇通", "信达", "西南", "蜀通", "天府", "峨眉", "岷江",
-    "巴山", "蜀道", "锦江", "青城", "剑门", "九寨", "嘉陵", "沱江", "涪江", "雅安", "宝光", "建研", "勘测", "精工",
-];
+mod buffers;
+mod names;
+#[cfg(test)]
+mod tests;
 
-fn business_words(industry: &str) -> &'static [&'static str] {
-    match industry {
-        "HJ" => &["环保科技", "环境工程", "生态环境咨询"],
-        "ZJ" => &["工程咨询", "建设工程", "建筑设计", "工程造价咨询"],
-        "ZR" => &["测绘", "地理信息", "国土规划", "地质勘查"],
-        "SL" => &["水利水电勘测设计", "水务咨询", "水土保持科技"],
-        "YJ" => &["安全技术", "安全评价", "安全科技"],
-        "QX" => &["防雷技术", "防雷检测", "雷电防护科技"],
-        "FG" => &["工程咨询", "项目管理咨询", "发展研究"],
-        "JT" => &["交通规划设计", "公路工程检测", "交通科技"],
-        "NY" => &["农业科技", "农业工程咨询"],
-        "SC" => &["检测技术", "检验检测", "计量科技"],
-        "XF" => &["消防技术服务", "消防检测", "消防安全科技"],
-        "CZ" => &["资产评估", "房地产土地估价"],
-        "LC" => &["林业调查规划设计", "林业科技"],
-        "WW" => &["文物保护", "文化遗产咨询"],
-        _ => &["技术咨询", "工程技术"],
-    }
-}
-
-const SURNAMES: &[&str] = &["王", "李", "张", "刘", "陈", "杨", "黄", "赵", "吴", "周", "徐", "孙", "马", "朱", "胡", "郭", "何", "罗", "高", "林", "邓", "唐", "蒋", "谢", "冯", "曾", "彭", "袁", "苏", "杜"];
-const GIVEN: &[&str] = &["伟", "芳", "娜", "敏", "静", "强", "磊", "军", "洋", "勇", "艳", "杰", "涛", "明", "超", "秀英", "华", "平", "刚", "建国", "志强", "晓东", "丽", "婷", "宇", "浩", "鑫", "佳", "波", "川"];
-const PROJECT_NOUNS: &[&str] = &[
-    "道路改造工程", "综合楼建设项目", "污水处理厂提标改造工程", "光伏发电项目", "学校改扩建工程", "人民医院住院楼建设项目",
-    "工业园区标准化厂房项目", "农村供水保障工程", "河道综合治理工程", "物流园建设项目", "安置房建设项目", "体育中心建设项目",
-    "天然气输配管网工程", "砂石加工项目", "食品加工生产线项目", "乡村振兴示范项目", "老旧小区改造项目", "冷链仓储项目",
-    "高标准农田建设项目", "矿山地质环境治理项目", "景区提升改造项目", "数据中心建设项目", "桥梁新建工程", "垃圾转运站项目",
-];
-const PUBLIC_BODIES: &[&str] = &["人民政府办公室", "交通运输局", "教育局", "卫生健康局", "水务局", "住房和城乡建设局", "农业农村局", "文化广电旅游局", "城市管理局", "自然资源局"];
-const COMPANY_WORDS: &[&str] = &["投资集团有限公司", "城市建设投资有限公司", "置业有限公司", "能源开发有限公司", "实业有限公司", "交通投资有限公司", "食品有限公司", "新材料有限公司", "文旅发展有限公司", "水务有限公司"];
-
-fn pick<'a, T>(rng: &mut ChaCha8Rng, xs: &'a [T]) -> &'a T {
-    &xs[rng.gen_range(0..xs.len())]
-}
-
-fn person(rng: &mut ChaCha8Rng) -> String {
-    format!("{}{}", pick(rng, SURNAMES), pick(rng, GIVEN))
-}
-
-fn phone(rng: &mut ChaCha8Rng) -> String {
-    format!("1{}{:09}", rng.gen_range(3..10), rng.gen_range(0..1_000_000_000u64))
-}
-
-/// A resident identity number (GB 11643) for a demo person born in `region`.
-fn id_number(rng: &mut ChaCha8Rng, region: &str) -> String {
-    let first17 = format!(
-        "{region}{:04}{:02}{:02}{:03}",
-        rng.gen_range(1960..1998),
-        rng.gen_range(1..13),
-        rng.gen_range(1..29),
-        rng.gen_range(0..1000)
-    );
-    let check = crate::domain::privacy::id_number_check(&first17).expect("17 digits");
-    format!("{first17}{check}")
-}
-
-const MANAGER_TITLES: &[&str] = &["总经理", "技术负责人", "副总经理", "质量负责人"];
-const TECH_TITLES: &[&str] = &["高级工程师", "工程师", "注册工程师", "高级经济师", "助理工程师"];
-
-fn short_region(name: &str) -> String {
-    let trimmed = name.trim_end_matches("市").trim_end_matches("自治州").trim_end_matches("州");
-    trimmed.chars().take(2).collect()
-}
+use buffers::{i, oi, t, Buffers};
+use names::*;
 
 /// Shifts a time to the same local hour on the nearest working weekday (Mon–Fri).
 fn on_weekday(t: i64) -> i64 {
@@ -164,73 +101,6 @@ fn yyyymm(t: i64) -> String {
     let d = local_date(t);
     format!("{}{}", &d[..4], &d[5..7])
 }
-
-struct Buffers {
-    tables: Vec<(&'static str, &'static [&'static str], Vec<Vec<Arg>>)>,
-}
-
-const FIRM_COLS: &[&str] = &["id", "name", "credit_code", "region_code", "address", "legal_rep", "contact_name", "contact_phone", "status", "registered_at", "updated_at"];
-const FIRM_ITEM_COLS: &[&str] = &["firm_id", "item_id", "fee_standard", "promised_days"];
-const QUAL_COLS: &[&str] = &["firm_id", "type_code", "grade", "certificate_no", "issuer", "valid_from", "valid_to"];
-const STAFF_COLS: &[&str] = &["firm_id", "role", "name", "title", "certificate", "id_number", "phone", "created_at"];
-const REGISTER_COLS: &[&str] = &["type_code", "certificate_no", "holder_credit_code", "holder_name", "grade", "valid_from", "valid_to", "revoked", "imported_at"];
-const OWNER_COLS: &[&str] = &["id", "name", "credit_code", "kind", "region_code", "created_at"];
-const PROC_COLS: &[&str] = &["id", "code", "title", "owner_id", "item_id", "region_code", "industry_code", "funding", "budget_fen", "method", "status", "service_days", "published_at", "deadline_at", "closed_at", "cancel_reason", "created_at", "updated_at"];
-const PART_COLS: &[&str] = &["procurement_id", "firm_id", "status", "registered_at"];
-const QUOTE_COLS: &[&str] = &["procurement_id", "firm_id", "amount_fen", "submitted_at"];
-const AWARD_COLS: &[&str] = &["procurement_id", "firm_id", "amount_fen", "reason", "awarded_at"];
-const CONTRACT_COLS: &[&str] = &["id", "procurement_id", "firm_id", "owner_id", "price_fen", "status", "created_at", "signed_at", "due_at", "delivered_at", "accepted_at", "paid_at"];
-const RATING_COLS: &[&str] = &["contract_id", "firm_id", "timeliness", "quality", "attitude", "fee_compliance", "comment", "rated_at"];
-
-impl Buffers {
-    fn new() -> Self {
-        Buffers {
-            tables: vec![
-                ("firms", FIRM_COLS, vec![]),
-                ("firm_items", FIRM_ITEM_COLS, vec![]),
-                ("firm_qualifications", QUAL_COLS, vec![]),
-                ("firm_staff", STAFF_COLS, vec![]),
-                ("qualification_register", REGISTER_COLS, vec![]),
-                ("owners", OWNER_COLS, vec![]),
-                ("procurements", PROC_COLS, vec![]),
-                ("participations", PART_COLS, vec![]),
-                ("quotes", QUOTE_COLS, vec![]),
-                ("awards", AWARD_COLS, vec![]),
-                ("contracts", CONTRACT_COLS, vec![]),
-                ("ratings", RATING_COLS, vec![]),
-            ],
-        }
-    }
-    fn push(&mut self, table: &str, row: Vec<Arg>) {
-        let t = self.tables.iter_mut().find(|t| t.0 == table).expect("known table");
-        debug_assert_eq!(t.1.len(), row.len(), "{table}");
-        t.2.push(row);
-    }
-    fn len(&self) -> usize {
-        self.tables.iter().map(|t| t.2.len()).sum()
-    }
-    /// Writes every buffer in foreign-key order.
-    async fn flush(&mut self, conn: &mut sqlx::AnyConnection) -> Result<(), sqlx::Error> {
-        for (table, cols, rows) in self.tables.iter_mut() {
-            if !rows.is_empty() {
-                insert_rows(conn, table, cols, rows).await?;
-                rows.clear();
-            }
-        }
-        Ok(())
-    }
-}
-
-fn t(s: impl Into<String>) -> Arg {
-    Arg::Text(s.into())
-}
-fn i(v: i64) -> Arg {
-    Arg::Int(v)
-}
-fn oi(v: Option<i64>) -> Arg {
-    Arg::from(v)
-}
-
 /// Generates and inserts the demo market in one transaction.
 pub async fn load(
     pool: &Pool,
@@ -718,132 +588,3 @@ pub async fn is_loaded(pool: &Pool) -> Result<bool, sqlx::Error> {
     Ok(super::meta_get(pool, "demo_loaded").await?.is_some())
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::db::testing::{TestApp, TEST_NOW_MS};
-
-    async fn scalar(app: &TestApp, sql: &str) -> i64 {
-        sqlx::query_as::<_, (i64,)>(sql).fetch_one(&app.state.pool).await.unwrap().0
-    }
-
-    /// The generated market obeys the rules later issues enforce.
-    #[tokio::test]
-    async fn demo_market_is_consistent() {
-        let app = TestApp::new().await;
-        let r = &app.demo;
-        assert_eq!(r.projects, 600);
-        assert!(r.participations > r.projects && r.quotes > 0 && r.awards > 0 && r.ratings > 0);
-        for sql in [
-            // every award goes to a firm that registered for that procurement
-            "SELECT COUNT(*) FROM awards a WHERE NOT EXISTS (SELECT 1 FROM participations p WHERE p.procurement_id = a.procurement_id AND p.firm_id = a.firm_id)",
-            // awards never exceed the budget; only selected procurements have one
-            "SELECT COUNT(*) FROM awards a JOIN procurements p ON p.id = a.procurement_id WHERE a.amount_fen > p.budget_fen OR p.status <> 'selected'",
-            "SELECT COUNT(*) FROM procurements p WHERE p.status = 'selected' AND NOT EXISTS (SELECT 1 FROM awards a WHERE a.procurement_id = p.id)",
-            // participants offer the item
-            "SELECT COUNT(*) FROM participations pa JOIN procurements p ON p.id = pa.procurement_id WHERE NOT EXISTS (SELECT 1 FROM firm_items fi WHERE fi.firm_id = pa.firm_id AND fi.item_id = p.item_id)",
-            // registrations fall between publication and deadline
-            "SELECT COUNT(*) FROM participations pa JOIN procurements p ON p.id = pa.procurement_id WHERE pa.registered_at < p.published_at OR pa.registered_at > p.deadline_at",
-            // price competition: the award is the lowest quote
-            "SELECT COUNT(*) FROM awards a JOIN procurements p ON p.id = a.procurement_id WHERE p.method = 'price_competition' AND a.amount_fen <> (SELECT MIN(q.amount_fen) FROM quotes q WHERE q.procurement_id = p.id)",
-            // contract stages in time order, contract price = award
-            "SELECT COUNT(*) FROM contracts c WHERE c.signed_at < c.created_at OR c.delivered_at < c.signed_at OR c.accepted_at < c.delivered_at OR c.paid_at < c.accepted_at",
-            "SELECT COUNT(*) FROM contracts c JOIN awards a ON a.procurement_id = c.procurement_id WHERE c.price_fen <> a.amount_fen OR c.firm_id <> a.firm_id",
-            // ratings only for accepted work
-            "SELECT COUNT(*) FROM ratings r JOIN contracts c ON c.id = r.contract_id WHERE c.accepted_at IS NULL OR r.rated_at < c.accepted_at",
-            // the stored completed-services count matches the contracts
-            "SELECT COUNT(*) FROM firms f WHERE f.completed_count <> (SELECT COUNT(*) FROM contracts c WHERE c.firm_id = f.id AND c.status IN ('accepted', 'paid'))",
-            // every firm has exactly one legal representative and some technical staff
-            "SELECT COUNT(*) FROM firms f WHERE (SELECT COUNT(*) FROM firm_staff s WHERE s.firm_id = f.id AND s.role = 'legal_rep') <> 1",
-            "SELECT COUNT(*) FROM firms f WHERE NOT EXISTS (SELECT 1 FROM firm_staff s WHERE s.firm_id = f.id AND s.role = 'technical')",
-            // failed procurements (other than direct) had fewer than 3 participants
-            "SELECT COUNT(*) FROM procurements p WHERE p.status = 'failed' AND p.method <> 'direct' AND (SELECT COUNT(*) FROM participations pa WHERE pa.procurement_id = p.id) >= 3",
-        ] {
-            assert_eq!(scalar(&app, sql).await, 0, "{sql}");
-        }
-        // nothing happens after "now"
-        let latest = scalar(&app, "SELECT CAST(MAX(x) AS BIGINT) FROM (SELECT MAX(published_at) AS x FROM procurements UNION ALL SELECT MAX(awarded_at) FROM awards UNION ALL SELECT MAX(paid_at) FROM contracts UNION ALL SELECT MAX(rated_at) FROM ratings) t").await;
-        assert!(latest <= TEST_NOW_MS);
-        // every method and every outcome is present
-        for m in ["direct", "random_draw", "price_competition", "merit"] {
-            let n = sqlx::query_as::<_, (i64,)>("SELECT COUNT(*) FROM procurements WHERE method = $1").bind(m).fetch_one(&app.state.pool).await.unwrap().0;
-            assert!(n > 0, "{m}");
-        }
-        for st in ["published", "selected", "failed", "cancelled"] {
-            let n = sqlx::query_as::<_, (i64,)>("SELECT COUNT(*) FROM procurements WHERE status = $1").bind(st).fetch_one(&app.state.pool).await.unwrap().0;
-            assert!(n > 0, "{st}");
-        }
-        // credit codes are valid GB 32100 codes
-        let codes: Vec<(String,)> = sqlx::query_as("SELECT credit_code FROM firms UNION ALL SELECT credit_code FROM owners").fetch_all(&app.state.pool).await.unwrap();
-        assert!(codes.iter().all(|(c,)| credit_code::validate(c).is_ok()));
-    }
-
-    /// Active firms' qualifications pass the register check; pending registrations
-    /// carry the problems the check must find.
-    #[tokio::test]
-    async fn register_passes_active_firms_and_fails_some_pending_ones() {
-        use crate::db::register::{DbRegister, QualificationRegister};
-        use crate::domain::qualification::{check, Claim};
-        let app = TestApp::new().await;
-        let rows: Vec<(String, String, String, String, String)> = sqlx::query_as(
-            "SELECT f.status, f.credit_code, q.type_code, q.grade, q.certificate_no FROM firm_qualifications q \
-             JOIN firms f ON f.id = q.firm_id WHERE f.status IN ('active', 'submitted') ORDER BY q.id",
-        )
-        .fetch_all(&app.state.pool)
-        .await
-        .unwrap();
-        let today = crate::domain::time::date_shanghai(TEST_NOW_MS);
-        let (mut pending_failed, mut pending_total) = (0, 0);
-        for (status, holder, type_code, grade, certificate_no) in rows {
-            let entry = DbRegister(&app.state.pool).lookup(&type_code, &certificate_no).await.unwrap();
-            let claim = Claim { type_code, grade, certificate_no, holder_credit_code: holder };
-            let findings = check(&claim, entry.as_ref(), None, &today);
-            if status == "active" {
-                assert_eq!(findings, vec![], "{claim:?}");
-            } else {
-                pending_total += 1;
-                pending_failed += usize::from(!findings.is_empty());
-            }
-        }
-        assert!(pending_total > 0 && pending_failed > 0, "{pending_failed}/{pending_total}");
-    }
-
-    /// Same seed and anchor → the same market.
-    #[tokio::test]
-    async fn demo_market_is_deterministic() {
-        let digest = |app: TestApp| async move {
-            let rows: Vec<(String, String, i64, i64)> = sqlx::query_as(
-                "SELECT p.code, p.title, p.budget_fen, COALESCE(a.firm_id, 0) FROM procurements p LEFT JOIN awards a ON a.procurement_id = p.id ORDER BY p.id",
-            )
-            .fetch_all(&app.state.pool)
-            .await
-            .unwrap();
-            rows
-        };
-        let a = digest(TestApp::new().await).await;
-        let b = digest(TestApp::new().await).await;
-        assert_eq!(a.len(), 600);
-        assert_eq!(a, b);
-        let mut other = DemoOptions::small(TEST_NOW_MS);
-        other.seed = 8;
-        let c = digest(TestApp::with_demo(Some(other)).await).await;
-        assert_ne!(a, c);
-    }
-
-    #[test]
-    fn weekends_move_to_weekdays() {
-        // 2026-11-28 is a Saturday, 2026-11-29 a Sunday (Shanghai)
-        let sat = crate::domain::time::shanghai_midnight_ms(2026, 11, 28) + 10 * 3_600_000;
-        assert_eq!(local_date(on_weekday(sat)), "2026-11-27");
-        assert_eq!(local_date(on_weekday(sat + DAY_MS)), "2026-11-30");
-        let wed = crate::domain::time::shanghai_midnight_ms(2026, 11, 25) + 10 * 3_600_000;
-        assert_eq!(on_weekday(wed), wed);
-    }
-
-    #[test]
-    fn region_short_names() {
-        assert_eq!(short_region("成都市"), "成都");
-        assert_eq!(short_region("阿坝藏族羌族自治州"), "阿坝");
-        assert_eq!(short_region("锦江区"), "锦江");
-    }
-}
