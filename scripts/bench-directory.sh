@@ -14,7 +14,7 @@ if [[ ! -f "$DB" ]]; then
   step "demo market with $FIRMS firms (once; kept in $DB)"
   "$CARGO_TARGET_DIR/release/server" --database-url "sqlite://$DB" --demo-firms "$FIRMS" --demo-projects 50000 demo
 fi
-PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+PORT=$(free_port)
 "$CARGO_TARGET_DIR/release/server" --addr "127.0.0.1:$PORT" --database-url "sqlite://$DB" >/dev/null 2>&1 &
 PID=$!; trap 'kill $PID 2>/dev/null' EXIT
 until curl -fs "http://127.0.0.1:$PORT/healthz" >/dev/null 2>&1; do sleep 0.1; done

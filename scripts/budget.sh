@@ -22,7 +22,7 @@ export LEPTOS_OUTPUT_NAME=zjcs LEPTOS_SITE_ROOT="$ROOT/target/site" LEPTOS_SITE_
 TMP=$(mktemp -d); trap 'rm -rf "$TMP"' EXIT
 cold() { # $1 label, $2 db url, rest: extra args
   local label=$1 url=$2; shift 2
-  local port=$(( 45000 + RANDOM % 5000 ))
+  local port; port=$(free_port)
   local t0; t0=$(date +%s%N)
   "$CARGO_TARGET_DIR/release/server" --addr "127.0.0.1:$port" --database-url "$url" "$@" >"$TMP/log" 2>&1 &
   local pid=$!

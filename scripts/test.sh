@@ -22,7 +22,6 @@ summary() {
 }
 WORK=$(mktemp -d /tmp/zjcs-test.XXXXXX)
 chmod 755 "$WORK"   # the postgres user must reach its cluster dir inside
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
 PGDIR="$WORK/pg"
 SERVER_PID=
 cleanup() {
