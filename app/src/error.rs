@@ -47,6 +47,17 @@ impl AppError {
     }
 }
 
+/// Sets the HTTP status of the current response (server side; a no-op in the browser).
+/// Used by server functions for their errors and by pages such as the 404 page.
+pub fn set_response_status(_code: u16) {
+    #[cfg(feature = "ssr")]
+    if let Some(res) = leptos::prelude::use_context::<leptos_axum::ResponseOptions>() {
+        if let Ok(code) = axum::http::StatusCode::from_u16(_code) {
+            res.set_status(code);
+        }
+    }
+}
+
 impl FromServerFnError for AppError {
     type Encoder = JsonEncoding;
 

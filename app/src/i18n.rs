@@ -48,9 +48,15 @@ impl Locale {
 
 /// Determines the request's language and provides it to the component tree.
 pub fn provide_locale() -> Locale {
-    let locale = current_cookie().map(|c| Locale::from_cookie_header(&c)).unwrap_or_default();
+    let locale = request_locale();
     provide_context(locale);
     locale
+}
+
+/// The language of the current request (server: its `Cookie` header; browser:
+/// `document.cookie`). Server functions use it outside the component tree.
+pub fn request_locale() -> Locale {
+    current_cookie().map(|c| Locale::from_cookie_header(&c)).unwrap_or_default()
 }
 
 #[cfg(feature = "ssr")]

@@ -16,11 +16,7 @@ pub(crate) mod ctx {
 
     /// Records the error's HTTP status on the response and passes it on.
     pub fn fail(e: AppError) -> AppError {
-        if let Some(res) = leptos::prelude::use_context::<leptos_axum::ResponseOptions>() {
-            if let Ok(code) = axum::http::StatusCode::from_u16(e.status_code()) {
-                res.set_status(code);
-            }
-        }
+        crate::error::set_response_status(e.status_code());
         e
     }
 

@@ -43,12 +43,7 @@ pub async fn get_public_stats() -> Result<PublicStats, AppError> {
         .map(|(month, published, selected, failed)| MonthStat { month, published, selected, failed })
         .collect();
     let methods = check(crate::db::portal::method_counts(&st.pool).await)?;
-    let locale = crate::i18n::Locale::from_cookie_header(
-        &leptos::prelude::use_context::<axum::http::request::Parts>()
-            .and_then(|p| p.headers.get(axum::http::header::COOKIE).and_then(|v| v.to_str().ok()).map(String::from))
-            .unwrap_or_default(),
-    );
-    let (monthly_chart, method_chart) = charts::build(&months, &methods, locale);
+    let (monthly_chart, method_chart) = charts::build(&months, &methods, crate::i18n::request_locale());
     Ok(PublicStats { months, methods, monthly_chart, method_chart })
 }
 

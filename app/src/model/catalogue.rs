@@ -22,14 +22,15 @@ pub struct ItemQuery {
 pub const ITEM_QUERY_MAX_CHARS: usize = 50;
 pub const MAX_PAGE: u32 = 10_000;
 
-fn valid_code(s: &str) -> bool {
+/// An industry or department code: 1–8 ASCII letters or digits.
+pub(crate) fn valid_code(s: &str) -> bool {
     !s.is_empty() && s.len() <= 8 && s.bytes().all(|b| b.is_ascii_alphanumeric())
 }
 
 impl ItemQuery {
     /// Trims and checks the query; empty fields become `None`.
     pub fn validate(&self) -> Result<ItemQuery, AppError> {
-        let clean = |v: &Option<String>| v.as_deref().map(str::trim).filter(|s| !s.is_empty()).map(String::from);
+        let clean = super::clean_param;
         let q = clean(&self.q);
         if q.as_deref().is_some_and(|q| q.chars().count() > ITEM_QUERY_MAX_CHARS) {
             return Err(AppError::invalid("q", "catalogue.q_too_long"));
@@ -42,10 +43,7 @@ impl ItemQuery {
         if department.as_deref().is_some_and(|c| !valid_code(c)) {
             return Err(AppError::invalid("department", "catalogue.bad_department"));
         }
-        let page = self.page.unwrap_or(1);
-        if page == 0 || page > MAX_PAGE {
-            return Err(AppError::invalid("page", "catalogue.bad_page"));
-        }
+        let page = super::check_page(self.page)?;
         Ok(ItemQuery { industry, department, q, page: Some(page) })
     }
 
@@ -56,26 +54,13 @@ impl ItemQuery {
             industry: get("industry"),
             department: get("department"),
             q: get("q"),
-            page: get("page").map(|p| p.trim().parse::<u32>().unwrap_or(0)),
+            page: super::parse_page(get("page")),
         }
     }
 
     /// URL of this query on the catalogue page, with another page number.
     pub fn href(&self, page: u32) -> String {
-        let mut parts = Vec::new();
-        for (k, v) in [("industry", &self.industry), ("department", &self.department), ("q", &self.q)] {
-            if let Some(v) = v.as_deref().filter(|v| !v.is_empty()) {
-                parts.push(format!("{k}={}", encode_component(v)));
-            }
-        }
-        if page > 1 {
-            parts.push(format!("page={page}"));
-        }
-        if parts.is_empty() {
-            "/items".into()
-        } else {
-            format!("/items?{}", parts.join("&"))
-        }
+        super::list_href("/items", &[("industry", &self.industry), ("department", &self.department), ("q", &self.q)], page)
     }
 }
 

@@ -1,5 +1,4 @@
 //! The public firm directory (中介服务机构库) and firm profiles.
-use super::catalogue::encode_component;
 use super::Named;
 use crate::error::AppError;
 use serde::{Deserialize, Serialize};
@@ -62,14 +61,14 @@ impl FirmQuery {
             department: get("department"),
             grade: get("grade"),
             sort: get("sort"),
-            page: get("page").map(|p| p.trim().parse::<u32>().unwrap_or(0)),
+            page: super::parse_page(get("page")),
         }
     }
 
     /// Trims and checks every field; empty fields become `None`.
     pub fn validate(&self) -> Result<FirmQuery, AppError> {
-        let clean = |v: &Option<String>| v.as_deref().map(str::trim).filter(|s| !s.is_empty()).map(String::from);
-        let q = clean(&self.q).map(|q| q.to_string());
+        let clean = super::clean_param;
+        let q = clean(&self.q);
         if q.as_deref().is_some_and(|q| q.chars().count() > FIRM_QUERY_MAX_CHARS) {
             return Err(AppError::invalid("q", "firms.q_too_long"));
         }
@@ -82,7 +81,7 @@ impl FirmQuery {
             return Err(AppError::invalid("region", "firms.bad_region"));
         }
         let department = clean(&self.department);
-        if department.as_deref().is_some_and(|c| c.len() > 8 || !c.bytes().all(|b| b.is_ascii_alphanumeric())) {
+        if department.as_deref().is_some_and(|c| !super::catalogue::valid_code(c)) {
             return Err(AppError::invalid("department", "catalogue.bad_department"));
         }
         let grade = clean(&self.grade);
@@ -93,10 +92,7 @@ impl FirmQuery {
             None => None,
             Some(s) => Some(FirmSort::parse(&s).ok_or_else(|| AppError::invalid("sort", "firms.bad_sort"))?.as_str().to_string()),
         };
-        let page = self.page.unwrap_or(1);
-        if page == 0 || page > super::catalogue::MAX_PAGE {
-            return Err(AppError::invalid("page", "catalogue.bad_page"));
-        }
+        let page = super::check_page(self.page)?;
         Ok(FirmQuery { q, item, region, department, grade, sort, page: Some(page) })
     }
 
@@ -106,27 +102,18 @@ impl FirmQuery {
 
     /// URL of this query on the directory page, at another page number.
     pub fn href(&self, page: u32) -> String {
-        let mut parts = Vec::new();
-        for (k, v) in [
-            ("q", &self.q),
-            ("item", &self.item),
-            ("region", &self.region),
-            ("department", &self.department),
-            ("grade", &self.grade),
-            ("sort", &self.sort),
-        ] {
-            if let Some(v) = v.as_deref().filter(|v| !v.is_empty()) {
-                parts.push(format!("{k}={}", encode_component(v)));
-            }
-        }
-        if page > 1 {
-            parts.push(format!("page={page}"));
-        }
-        if parts.is_empty() {
-            "/firms".into()
-        } else {
-            format!("/firms?{}", parts.join("&"))
-        }
+        super::list_href(
+            "/firms",
+            &[
+                ("q", &self.q),
+                ("item", &self.item),
+                ("region", &self.region),
+                ("department", &self.department),
+                ("grade", &self.grade),
+                ("sort", &self.sort),
+            ],
+            page,
+        )
     }
 }
 

@@ -12,3 +12,38 @@ pub struct Named {
     pub code: String,
     pub name: String,
 }
+
+/// A URL parameter trimmed, `None` when absent or blank.
+pub(crate) fn clean_param(v: &Option<String>) -> Option<String> {
+    v.as_deref().map(str::trim).filter(|s| !s.is_empty()).map(String::from)
+}
+
+/// A `page` URL parameter: an unparsable value becomes 0, which validation rejects.
+pub(crate) fn parse_page(v: Option<String>) -> Option<u32> {
+    v.map(|p| p.trim().parse::<u32>().unwrap_or(0))
+}
+
+/// The page number to fetch (default 1), or the error a bad one gets.
+pub(crate) fn check_page(page: Option<u32>) -> Result<u32, crate::error::AppError> {
+    let page = page.unwrap_or(1);
+    if page == 0 || page > catalogue::MAX_PAGE {
+        return Err(crate::error::AppError::invalid("page", "catalogue.bad_page"));
+    }
+    Ok(page)
+}
+
+/// `path?k=v&…&page=n` with the non-empty parameters, percent-encoded; page 1 is implied.
+pub(crate) fn list_href(path: &str, params: &[(&str, &Option<String>)], page: u32) -> String {
+    let mut parts: Vec<String> = params
+        .iter()
+        .filter_map(|(k, v)| v.as_deref().filter(|v| !v.is_empty()).map(|v| format!("{k}={}", catalogue::encode_component(v))))
+        .collect();
+    if page > 1 {
+        parts.push(format!("page={page}"));
+    }
+    if parts.is_empty() {
+        path.to_string()
+    } else {
+        format!("{path}?{}", parts.join("&"))
+    }
+}

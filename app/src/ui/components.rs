@@ -3,6 +3,7 @@ use crate::domain::paging::{pager_window, Page};
 use crate::domain::procurement::{ProcurementStatus, SelectionMethod};
 use crate::error::AppError;
 use crate::i18n::t;
+use crate::model::Named;
 use leptos::prelude::*;
 
 #[component]
@@ -80,6 +81,35 @@ pub fn Pager<T: Send + Sync + 'static>(page: Page<T>, href: impl Fn(u32) -> Stri
     .into_any()
 }
 
+/// A labelled filter `<select>` with an "all" choice first; `current` is preselected.
+#[component]
+pub fn FilterSelect(
+    id: &'static str,
+    name: &'static str,
+    #[prop(into)] label: String,
+    choices: Vec<Named>,
+    current: Option<String>,
+) -> impl IntoView {
+    let current = current.unwrap_or_default();
+    view! {
+        <div class="field">
+            <label for=id>{label}</label>
+            <select id=id name=name>
+                <option value="">{t("common.all")}</option>
+                {choices.into_iter().map(|n| {
+                    let selected = n.code == current;
+                    view! { <option value=n.code selected=selected>{n.name}</option> }
+                }).collect_view()}
+            </select>
+        </div>
+    }
+}
+
+/// "★★★" for a star level, "—" while there is none (issue #6 computes them).
+pub fn stars(level: Option<i64>) -> String {
+    level.map(|s| "★".repeat(s.clamp(0, 5) as usize)).unwrap_or_else(|| "—".into())
+}
+
 #[component]
 pub fn MethodTag(#[prop(into)] method: String) -> impl IntoView {
     let label = SelectionMethod::parse(&method).map(|m| t(m.label_key())).unwrap_or(method.clone());
@@ -90,14 +120,4 @@ pub fn MethodTag(#[prop(into)] method: String) -> impl IntoView {
 pub fn StatusTag(#[prop(into)] status: String) -> impl IntoView {
     let label = ProcurementStatus::parse(&status).map(|s| t(s.label_key())).unwrap_or(status.clone());
     view! { <span class=format!("tag status-{status}")>{label}</span> }
-}
-
-/// Sets the HTTP status of the server-rendered response.
-pub fn set_status(_code: u16) {
-    #[cfg(feature = "ssr")]
-    if let Some(res) = use_context::<leptos_axum::ResponseOptions>() {
-        if let Ok(code) = axum::http::StatusCode::from_u16(_code) {
-            res.set_status(code);
-        }
-    }
 }

@@ -1,7 +1,7 @@
 use crate::api::catalogue::{get_catalogue_facets, get_service_item, list_service_items};
 use crate::i18n::t;
 use crate::model::catalogue::{CatalogueFacets, ItemDetail, ItemQuery, ItemSummary, ITEM_QUERY_MAX_CHARS};
-use crate::ui::components::{Empty, ErrorPanel, Loading, Pager};
+use crate::ui::components::{Empty, ErrorPanel, FilterSelect, Loading, Pager};
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::Form;
@@ -41,32 +41,12 @@ pub fn CataloguePage() -> impl IntoView {
 
 #[component]
 fn FilterForm(facets: CatalogueFacets, query: ItemQuery) -> impl IntoView {
-    let industry = query.industry.clone().unwrap_or_default();
-    let department = query.department.clone().unwrap_or_default();
-    let options = |list: Vec<crate::model::Named>, current: String| {
-        list.into_iter()
-            .map(|n| {
-                let selected = n.code == current;
-                view! { <option value=n.code selected=selected>{n.name}</option> }
-            })
-            .collect_view()
-    };
     view! {
         <Form method="GET" action="/items" attr:class="filters" attr:role="search" attr:aria-label=t("catalogue.filters")>
-            <div class="field">
-                <label for="f-industry">{t("catalogue.industry")}</label>
-                <select id="f-industry" name="industry">
-                    <option value="">{t("common.all")}</option>
-                    {options(facets.industries, industry)}
-                </select>
-            </div>
-            <div class="field">
-                <label for="f-department">{t("catalogue.department")}</label>
-                <select id="f-department" name="department">
-                    <option value="">{t("common.all")}</option>
-                    {options(facets.departments, department)}
-                </select>
-            </div>
+            <FilterSelect id="f-industry" name="industry" label=t("catalogue.industry")
+                choices=facets.industries current=query.industry.clone()/>
+            <FilterSelect id="f-department" name="department" label=t("catalogue.department")
+                choices=facets.departments current=query.department.clone()/>
             <div class="field grow">
                 <label for="f-q">{t("catalogue.keyword")}</label>
                 <input id="f-q" type="search" name="q" maxlength=ITEM_QUERY_MAX_CHARS.to_string()

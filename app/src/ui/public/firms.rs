@@ -4,7 +4,7 @@ use crate::domain::time::date_shanghai;
 use crate::i18n::t;
 use crate::model::firms::{FirmFacets, FirmProfile, FirmQuery, FirmSort, FirmSummary, FIRM_QUERY_MAX_CHARS};
 use crate::model::Named;
-use crate::ui::components::{Empty, ErrorPanel, Loading, Pager};
+use crate::ui::components::{stars, Empty, ErrorPanel, FilterSelect, Loading, Pager};
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::Form;
@@ -42,20 +42,10 @@ pub fn FirmsPage() -> impl IntoView {
     }
 }
 
-fn options(list: Vec<Named>, current: Option<String>) -> impl IntoView {
-    let current = current.unwrap_or_default();
-    list.into_iter()
-        .map(|n| {
-            let selected = n.code == current;
-            view! { <option value=n.code selected=selected>{n.name}</option> }
-        })
-        .collect_view()
-}
-
 #[component]
 fn FirmFilters(facets: FirmFacets, query: FirmQuery) -> impl IntoView {
-    let grade = query.grade.clone().unwrap_or_default();
     let sort = query.sort_order();
+    let grades: Vec<Named> = facets.grades.into_iter().map(|g| Named { code: g.clone(), name: g }).collect();
     let items: Vec<Named> = facets.items.into_iter().map(|n| Named { name: format!("{} {}", n.code, n.name), code: n.code }).collect();
     view! {
         <Form method="GET" action="/firms" attr:class="filters firm-filters" attr:role="search" attr:aria-label=t("firms.filters")>
@@ -64,38 +54,12 @@ fn FirmFilters(facets: FirmFacets, query: FirmQuery) -> impl IntoView {
                 <input id="ff-q" type="search" name="q" maxlength=FIRM_QUERY_MAX_CHARS.to_string()
                     value=query.q.clone().unwrap_or_default() placeholder=t("firms.keyword_placeholder")/>
             </div>
-            <div class="field">
-                <label for="ff-item">{t("firms.item")}</label>
-                <select id="ff-item" name="item">
-                    <option value="">{t("common.all")}</option>
-                    {options(items, query.item.clone())}
-                </select>
-            </div>
-            <div class="field">
-                <label for="ff-region">{t("firms.region")}</label>
-                <select id="ff-region" name="region">
-                    <option value="">{t("common.all")}</option>
-                    {options(facets.regions, query.region.clone())}
-                </select>
-            </div>
-            <div class="field">
-                <label for="ff-department">{t("firms.department")}</label>
-                <select id="ff-department" name="department">
-                    <option value="">{t("common.all")}</option>
-                    {options(facets.departments, query.department.clone())}
-                </select>
-            </div>
-            <div class="field">
-                <label for="ff-grade">{t("firms.grade")}</label>
-                <select id="ff-grade" name="grade">
-                    <option value="">{t("common.all")}</option>
-                    {facets.grades.into_iter().map(|g| {
-                        let selected = g == grade;
-                        let label = g.clone();
-                        view! { <option value=g selected=selected>{label}</option> }
-                    }).collect_view()}
-                </select>
-            </div>
+            <FilterSelect id="ff-item" name="item" label=t("firms.item") choices=items current=query.item.clone()/>
+            <FilterSelect id="ff-region" name="region" label=t("firms.region")
+                choices=facets.regions current=query.region.clone()/>
+            <FilterSelect id="ff-department" name="department" label=t("firms.department")
+                choices=facets.departments current=query.department.clone()/>
+            <FilterSelect id="ff-grade" name="grade" label=t("firms.grade") choices=grades current=query.grade.clone()/>
             <div class="field">
                 <label for="ff-sort">{t("firms.sort")}</label>
                 <select id="ff-sort" name="sort">
@@ -143,7 +107,7 @@ fn FirmCard(f: FirmSummary) -> impl IntoView {
                 <div><dt>{t("firms.items")}</dt><dd>{f.item_count}</dd></div>
                 <div><dt>{t("firms.completed")}</dt><dd>{f.completed_count}</dd></div>
                 <div><dt>{t("firms.registered_at")}</dt><dd>{date_shanghai(f.registered_at)}</dd></div>
-                <div><dt>{t("firms.star")}</dt><dd>{f.star_level.map(|s| "★".repeat(s as usize)).unwrap_or_else(|| "—".into())}</dd></div>
+                <div><dt>{t("firms.star")}</dt><dd>{stars(f.star_level)}</dd></div>
                 <div><dt>{t("firms.credit_grade")}</dt><dd>{f.credit_grade.unwrap_or_else(|| "—".into())}</dd></div>
             </dl>
         </li>
@@ -189,7 +153,7 @@ fn FirmView(p: FirmProfile) -> impl IntoView {
                 <div><dt>{t("firms.contact")}</dt><dd>{p.contact_name.clone()}" "{p.contact_phone.clone()}</dd></div>
                 <div><dt>{t("firms.registered_at")}</dt><dd>{date_shanghai(p.registered_at)}</dd></div>
                 <div><dt>{t("firms.completed")}</dt><dd>{p.completed_count}</dd></div>
-                <div><dt>{t("firms.star")}</dt><dd>{p.star_level.map(|s| "★".repeat(s as usize)).unwrap_or_else(|| "—".into())}</dd></div>
+                <div><dt>{t("firms.star")}</dt><dd>{stars(p.star_level)}</dd></div>
                 <div><dt>{t("firms.credit_grade")}</dt><dd>{p.credit_grade.clone().unwrap_or_else(|| "—".into())}</dd></div>
             </dl>
         </article>

@@ -12,13 +12,13 @@ pub use home::HomePage;
 pub use stats::StatsPage;
 
 use crate::i18n::t;
-use crate::ui::components::set_status;
+use crate::error::set_response_status;
 use leptos::prelude::*;
 use leptos_meta::Title;
 
 #[component]
 pub fn NotFound() -> impl IntoView {
-    set_status(404);
+    set_response_status(404);
     view! {
         <Title text=t("error.not_found_title")/>
         <div class="panel not-found">
