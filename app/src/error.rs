@@ -11,8 +11,15 @@ pub enum AppError {
     /// Bad input: `field` names the input, `key` is the i18n key of the message.
     #[error("invalid input in {field}: {key}")]
     InvalidInput { field: String, key: String },
+    /// Not signed in (or the session ended): sign in and try again.
+    #[error("not signed in")]
+    Unauthenticated,
+    /// Signed in, but this role or scope may not do this.
     #[error("forbidden")]
     Forbidden,
+    /// Too many attempts in a short time; try again later.
+    #[error("too many requests")]
+    TooManyRequests,
     /// The database (or another dependency) cannot be reached right now.
     #[error("service unavailable")]
     Unavailable,
@@ -29,7 +36,9 @@ impl AppError {
         match self {
             AppError::NotFound => 404,
             AppError::InvalidInput { .. } => 400,
+            AppError::Unauthenticated => 401,
             AppError::Forbidden => 403,
+            AppError::TooManyRequests => 429,
             AppError::Unavailable => 503,
             AppError::Server(_) => 500,
         }
@@ -40,7 +49,9 @@ impl AppError {
         match self {
             AppError::NotFound => "error.not_found",
             AppError::InvalidInput { key, .. } => key,
+            AppError::Unauthenticated => "error.unauthenticated",
             AppError::Forbidden => "error.forbidden",
+            AppError::TooManyRequests => "error.too_many_requests",
             AppError::Unavailable => "error.unavailable",
             AppError::Server(_) => "error.server",
         }

@@ -49,7 +49,46 @@ pub struct AppState {
     pub pool: Pool,
     pub backend: Backend,
     pub clock: Arc<dyn Clock>,
+    /// Sign-in and sign-up attempts per client address (per server instance;
+    /// the per-account lockout is in the database and shared).
+    pub attempts: Arc<AttemptLimiter>,
 }
+
+/// `governor`'s clock, driven by our injectable one.
+#[derive(Clone)]
+pub struct LimiterClock(pub Arc<dyn Clock>);
+
+impl governor::clock::Clock for LimiterClock {
+    type Instant = governor::nanos::Nanos;
+    fn now(&self) -> Self::Instant {
+        governor::nanos::Nanos::from(self.0.now_ms().max(0) as u64 * 1_000_000)
+    }
+}
+
+/// A keyed GCRA limiter (burst of `per_minute`, refilling evenly over a minute).
+pub struct AttemptLimiter(
+    governor::RateLimiter<
+        String,
+        governor::state::keyed::DefaultKeyedStateStore<String>,
+        LimiterClock,
+        governor::middleware::NoOpMiddleware<governor::nanos::Nanos>,
+    >,
+);
+
+impl AttemptLimiter {
+    pub fn new(per_minute: u32, clock: Arc<dyn Clock>) -> Self {
+        let n = std::num::NonZeroU32::new(per_minute.max(1)).unwrap_or(std::num::NonZeroU32::MIN);
+        AttemptLimiter(governor::RateLimiter::dashmap_with_clock(governor::Quota::per_minute(n), LimiterClock(clock)))
+    }
+
+    /// Counts an attempt for `key`; `false` when over the limit.
+    pub fn allow(&self, key: &str) -> bool {
+        self.0.check_key(&key.to_string()).is_ok()
+    }
+}
+
+/// Default attempts per client address per minute (`ZJCS_SIGN_IN_PER_MINUTE`).
+pub const SIGN_IN_PER_MINUTE: u32 = 10;
 
 impl FromRef<AppState> for LeptosOptions {
     fn from_ref(state: &AppState) -> Self {

@@ -1,4 +1,6 @@
 //! zjcs server: configuration, database, router, layers.
+mod origin;
+
 use app::db::{self, demo::DemoOptions, Backend};
 use app::state::{AppState, Clock, SystemClock};
 use app::{shell, App};
@@ -40,6 +42,19 @@ struct Cli {
     /// Number of demo firms (default: 2,000, or projects ÷ 25 when larger).
     #[arg(long, env = "ZJCS_DEMO_FIRMS", global = true)]
     demo_firms: Option<usize>,
+    /// Sign-in and sign-up attempts allowed per client address per minute.
+    #[arg(long, env = "ZJCS_SIGN_IN_PER_MINUTE", default_value_t = app::state::SIGN_IN_PER_MINUTE, global = true)]
+    sign_in_per_minute: u32,
+    /// Mark the session cookie `Secure` (set this when served over TLS).
+    #[arg(long, env = "ZJCS_SECURE_COOKIES", global = true)]
+    secure_cookies: bool,
+    /// Public origins accepted on state-changing requests besides the request's
+    /// own host (comma-separated, e.g. `https://zjcs.example.cn` behind a proxy).
+    #[arg(long, env = "ZJCS_PUBLIC_ORIGINS", value_delimiter = ',', global = true)]
+    public_origins: Vec<String>,
+    /// Minutes of inactivity after which a session ends.
+    #[arg(long, env = "ZJCS_SESSION_MINUTES", default_value_t = 480, global = true)]
+    session_minutes: i64,
     #[command(subcommand)]
     command: Option<Command>,
 }
@@ -158,7 +173,28 @@ async fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
     let mut conf = get_configuration(None)?;
     conf.leptos_options.site_addr = cli.addr;
     let leptos_options = conf.leptos_options;
-    let state = AppState { leptos_options: leptos_options.clone(), pool, backend, clock };
+    let attempts = Arc::new(app::state::AttemptLimiter::new(cli.sign_in_per_minute, clock.clone()));
+    let sessions = app::db::sessions::DbSessionStore::new(pool.clone(), clock.clone());
+    let state = AppState { leptos_options: leptos_options.clone(), pool, backend, clock, attempts };
+    tokio::spawn({
+        let sessions = sessions.clone();
+        async move {
+            let mut every = tokio::time::interval(std::time::Duration::from_secs(3600));
+            loop {
+                every.tick().await;
+                if let Err(e) = sessions.delete_expired().await {
+                    tracing::warn!(error = %e, "cannot delete expired sessions");
+                }
+            }
+        }
+    });
+    let session_layer = tower_sessions::SessionManagerLayer::new(sessions)
+        .with_name("zjcs_session")
+        .with_http_only(true)
+        .with_same_site(tower_sessions::cookie::SameSite::Lax)
+        .with_secure(cli.secure_cookies)
+        .with_expiry(tower_sessions::Expiry::OnInactivity(tower_sessions::cookie::time::Duration::minutes(cli.session_minutes.max(1))));
+    let public_origins = Arc::new(cli.public_origins.clone());
     let routes = generate_route_list(App);
 
     let ctx_state = state.clone();
@@ -187,6 +223,8 @@ async fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
             },
         )
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
+        .layer(session_layer)
+        .layer(axum::middleware::from_fn(move |req, next| origin::check(public_origins.clone(), req, next)))
         .layer(tower_http::compression::CompressionLayer::new())
         .with_state(state);
 
@@ -195,7 +233,7 @@ async fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
         cli.addr,
         started.elapsed().as_millis()
     );
-    axum::serve(listener, app.into_make_service())
+    axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
         .with_graceful_shutdown(shutdown_signal())
         .await?;
     Ok(())
@@ -207,11 +245,7 @@ async fn switch_language(Path(tag): Path<String>, Query(q): Query<HashMap<String
         return (StatusCode::BAD_REQUEST, "unknown language").into_response();
     };
     // only same-site paths: no open redirect
-    let to = q
-        .get("to")
-        .filter(|p| p.starts_with('/') && !p.starts_with("//") && !p.contains('\\'))
-        .cloned()
-        .unwrap_or_else(|| "/".into());
+    let to = app::model::local_path(q.get("to").map(String::as_str)).unwrap_or("/").to_string();
     let cookie = format!("{}={}; Path=/; Max-Age=31536000; SameSite=Lax", app::i18n::COOKIE, locale.tag());
     let mut res = (StatusCode::SEE_OTHER, [(header::LOCATION, to)]).into_response();
     if let Ok(v) = HeaderValue::from_str(&cookie) {

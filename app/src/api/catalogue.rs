@@ -9,6 +9,7 @@ pub const ITEMS_PER_PAGE: u32 = 12;
 /// Industries and departments that have items in force (the filter choices).
 #[server(prefix = "/api", endpoint = "catalogue/facets")]
 pub async fn get_catalogue_facets() -> Result<CatalogueFacets, AppError> {
+    super::ctx::authorize("catalogue/facets").await?;
     use super::ctx::{check, state};
     let st = state()?;
     check(crate::db::catalogue::facets(&st.pool).await)
@@ -17,6 +18,7 @@ pub async fn get_catalogue_facets() -> Result<CatalogueFacets, AppError> {
 /// One page of service items in force, filtered by industry, department and keyword.
 #[server(prefix = "/api", endpoint = "catalogue/items")]
 pub async fn list_service_items(query: ItemQuery) -> Result<Page<ItemSummary>, AppError> {
+    super::ctx::authorize("catalogue/items").await?;
     use super::ctx::{check, state};
     let st = state()?;
     let query = check(query.validate())?;
@@ -26,6 +28,7 @@ pub async fn list_service_items(query: ItemQuery) -> Result<Page<ItemSummary>, A
 /// A service item in force by its code.
 #[server(prefix = "/api", endpoint = "catalogue/item")]
 pub async fn get_service_item(code: String) -> Result<ItemDetail, AppError> {
+    super::ctx::authorize("catalogue/item").await?;
     use super::ctx::{check, state};
     let st = state()?;
     let code = code.trim();

@@ -9,6 +9,7 @@ pub const FIRMS_PER_PAGE: u32 = 20;
 /// Filter choices: items, regions, departments, qualification grades.
 #[server(prefix = "/api", endpoint = "firms/facets")]
 pub async fn get_firm_facets() -> Result<FirmFacets, AppError> {
+    super::ctx::authorize("firms/facets").await?;
     use super::ctx::{check, state};
     let st = state()?;
     check(crate::db::firms::facets(&st.pool).await)
@@ -17,6 +18,7 @@ pub async fn get_firm_facets() -> Result<FirmFacets, AppError> {
 /// One page of active firms matching name / credit code and the filters.
 #[server(prefix = "/api", endpoint = "firms/list")]
 pub async fn list_firms(query: FirmQuery) -> Result<Page<FirmSummary>, AppError> {
+    super::ctx::authorize("firms/list").await?;
     use super::ctx::{check, state};
     let st = state()?;
     let query = check(query.validate())?;
@@ -27,6 +29,7 @@ pub async fn list_firms(query: FirmQuery) -> Result<Page<FirmSummary>, AppError>
 /// A firm's public profile by its unified social credit code.
 #[server(prefix = "/api", endpoint = "firms/profile")]
 pub async fn get_firm_profile(credit_code: String) -> Result<FirmProfile, AppError> {
+    super::ctx::authorize("firms/profile").await?;
     use super::ctx::{check, state};
     let st = state()?;
     let code = match crate::domain::credit_code::validate(&credit_code) {

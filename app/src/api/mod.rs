@@ -1,8 +1,12 @@
 //! Server functions, one module per capability. Thin: take pool and clock from
 //! context, call `db` + `domain`, return typed results.
+pub mod accounts;
 pub mod catalogue;
 pub mod firms;
 pub mod portal;
+
+#[cfg(all(test, feature = "ssr"))]
+mod matrix_tests;
 
 #[cfg(feature = "ssr")]
 pub(crate) mod ctx {
@@ -24,4 +28,49 @@ pub(crate) mod ctx {
     pub fn check<T, E: Into<AppError>>(r: Result<T, E>) -> Result<T, AppError> {
         r.map_err(|e| fail(e.into()))
     }
+
+    /// The request's session: from the session layer (server) or set directly (tests).
+    pub fn session() -> Option<Session> {
+        use_context::<Session>()
+            .or_else(|| use_context::<axum::http::request::Parts>().and_then(|p| p.extensions.get::<Session>().cloned()))
+    }
+
+    /// Session key holding the signed-in user's id and password stamp.
+    pub const USER_KEY: &str = "user";
+
+    /// The signed-in user, if any: the session's account, still active, with an
+    /// unchanged password.
+    pub async fn user() -> Result<Option<SessionUser>, AppError> {
+        let Some(session) = session() else { return Ok(None) };
+        let stamp: Option<SessionUserStamp> = session.get(USER_KEY).await.map_err(|e| {
+            tracing::error!(error = %e, "session store");
+            AppError::Unavailable
+        })?;
+        let Some(s) = stamp else { return Ok(None) };
+        let st = state()?;
+        Ok(crate::db::accounts::session_user(&st.pool, s.user_id, s.stamp).await?)
+    }
+
+    /// Checks the caller against the authorisation matrix for `endpoint` and
+    /// returns the signed-in user (`None` for public functions called anonymously).
+    pub async fn authorize(endpoint: &str) -> Result<Option<SessionUser>, AppError> {
+        let rule = authz::rule(endpoint).ok_or_else(|| fail(AppError::Server(format!("no authorisation rule for {endpoint}"))))?;
+        let user = check(user().await)?;
+        match authz::admits(rule.audience, user.as_ref().map(|u| u.role)) {
+            Ok(()) => Ok(user),
+            Err(authz::Denied::SignIn) => Err(fail(AppError::Unauthenticated)),
+            Err(authz::Denied::Forbidden) => Err(fail(AppError::Forbidden)),
+        }
+    }
+
+    /// Like `authorize`, for functions that need a signed-in user.
+    pub async fn authorize_user(endpoint: &str) -> Result<SessionUser, AppError> {
+        authorize(endpoint).await?.ok_or_else(|| fail(AppError::Unauthenticated))
+    }
+
+    use crate::db::accounts::SessionUserStamp;
+    use crate::domain::authz;
+    use crate::model::accounts::SessionUser;
+    use leptos::prelude::use_context;
+    use tower_sessions::Session;
 }

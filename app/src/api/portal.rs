@@ -8,6 +8,7 @@ pub const HOME_LATEST: i64 = 8;
 /// Headline statistics from the database and the latest announcements.
 #[server(prefix = "/api", endpoint = "portal/home")]
 pub async fn get_home_summary() -> Result<HomeSummary, AppError> {
+    super::ctx::authorize("portal/home").await?;
     use super::ctx::{check, state};
     let st = state()?;
     check(crate::db::portal::home_summary(&st.pool, st.now_ms(), HOME_LATEST).await)
@@ -16,6 +17,7 @@ pub async fn get_home_summary() -> Result<HomeSummary, AppError> {
 /// A public selection announcement (选取公告) by its code.
 #[server(prefix = "/api", endpoint = "portal/announcement")]
 pub async fn get_announcement(code: String) -> Result<AnnouncementDetail, AppError> {
+    super::ctx::authorize("portal/announcement").await?;
     use super::ctx::{check, state};
     let st = state()?;
     let code = code.trim();
@@ -30,6 +32,7 @@ pub const STATS_MONTHS: usize = 24;
 /// The public statistics: projects per month over two years and per selection method.
 #[server(prefix = "/api", endpoint = "portal/stats")]
 pub async fn get_public_stats() -> Result<PublicStats, AppError> {
+    super::ctx::authorize("portal/stats").await?;
     use super::ctx::{check, state};
     use crate::domain::time::{DAY_MS, SHANGHAI_OFFSET_MS};
     use crate::model::portal::MonthStat;

@@ -1,6 +1,8 @@
 //! Accounts: creation with Argon2id password hashes, sign-in checks with lockout.
 use super::Pool;
 use crate::domain::accounts::{self, AccountError, Role};
+use crate::domain::paging::Page;
+use crate::model::accounts::{AccountRow, SessionUser, SignUpKind};
 use argon2::password_hash::{rand_core::OsRng, PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use argon2::Argon2;
 
@@ -12,6 +14,10 @@ pub enum AccountsError {
     UsernameTaken,
     #[error("an administrator already exists")]
     AdminExists,
+    #[error("the current password is wrong")]
+    WrongPassword,
+    #[error("the credit code is already registered")]
+    CreditCodeTaken,
     #[error("password hashing failed")]
     Hash,
     #[error(transparent)]
@@ -95,8 +101,9 @@ pub async fn create_first_admin(pool: &Pool, username: &str, password: &str, now
 
 #[derive(Debug, PartialEq, Eq)]
 pub enum SignIn {
-    /// Signed in: the user's id and role.
-    Ok { user_id: i64, role: Role },
+    /// Signed in: the user's id, role and password stamp (sessions carry it; a
+    /// password change ends every session with an older stamp).
+    Ok { user_id: i64, role: Role, stamp: i64 },
     /// Unknown user or wrong password (the page never says which).
     Rejected,
     /// Too many failures: try again after this time (epoch ms).
@@ -108,13 +115,13 @@ pub async fn sign_in(pool: &Pool, username: &str, password: &str, now_ms: i64) -
     let Ok(username) = accounts::normalize_username(username) else {
         return Ok(SignIn::Rejected);
     };
-    let row: Option<(i64, String, String, String, i64, Option<i64>)> = sqlx::query_as(
-        "SELECT id, password_hash, role, status, failed_sign_ins, locked_until FROM users WHERE username = $1",
+    let row: Option<(i64, String, String, String, i64, Option<i64>, i64)> = sqlx::query_as(
+        "SELECT id, password_hash, role, status, failed_sign_ins, locked_until, password_changed_at FROM users WHERE username = $1",
     )
     .bind(&username)
     .fetch_optional(pool)
     .await?;
-    let Some((id, hash, role, status, failures, locked_until)) = row else {
+    let Some((id, hash, role, status, failures, locked_until, stamp)) = row else {
         // spend the same time as a real check so timing does not reveal usernames
         let _ = verify_password(password, dummy_hash());
         return Ok(SignIn::Rejected);
@@ -137,7 +144,155 @@ pub async fn sign_in(pool: &Pool, username: &str, password: &str, now_ms: i64) -
         });
     }
     sqlx::query("UPDATE users SET failed_sign_ins = 0, locked_until = NULL WHERE id = $1").bind(id).execute(pool).await?;
-    Ok(SignIn::Ok { user_id: id, role: Role::parse(&role).unwrap_or(Role::Owner) })
+    Ok(SignIn::Ok { user_id: id, role: Role::parse(&role).unwrap_or(Role::Owner), stamp })
+}
+
+/// The signed-in user behind a session, if the account is still active and its
+/// password has not changed since the session began.
+pub async fn session_user(pool: &Pool, user_id: i64, stamp: i64) -> Result<Option<SessionUser>, sqlx::Error> {
+    let row: Option<(i64, String, String, String, Option<i64>, Option<i64>, Option<String>, Option<String>)> = sqlx::query_as(
+        "SELECT id, username, display_name, role, firm_id, owner_id, region_code, industry_code FROM users \
+         WHERE id = $1 AND password_changed_at = $2 AND status = 'active'",
+    )
+    .bind(user_id)
+    .bind(stamp)
+    .fetch_optional(pool)
+    .await?;
+    Ok(row.and_then(|(id, username, display_name, role, firm_id, owner_id, region_code, industry_code)| {
+        Some(SessionUser { id, username, display_name, role: Role::parse(&role)?, firm_id, owner_id, region_code, industry_code })
+    }))
+}
+
+/// Changes a password after checking the current one; returns the new stamp.
+pub async fn change_password(pool: &Pool, user_id: i64, current: &str, new: &str, now_ms: i64) -> Result<i64, AccountsError> {
+    let (username, hash, old_stamp): (String, String, i64) =
+        sqlx::query_as("SELECT username, password_hash, password_changed_at FROM users WHERE id = $1").bind(user_id).fetch_one(pool).await?;
+    if !verify_password(current, &hash) {
+        return Err(AccountsError::WrongPassword);
+    }
+    accounts::check_password(new, &username).map_err(AccountsError::Rule)?;
+    let stamp = now_ms.max(old_stamp + 1);
+    sqlx::query("UPDATE users SET password_hash = $1, password_changed_at = $2 WHERE id = $3")
+        .bind(hash_password(new)?)
+        .bind(stamp)
+        .bind(user_id)
+        .execute(pool)
+        .await?;
+    Ok(stamp)
+}
+
+/// A firm or project owner signs up: its organisation and its first account, together.
+/// A firm starts as a draft (入驻 continues in the registration wizard).
+pub async fn sign_up(
+    pool: &Pool,
+    kind: SignUpKind,
+    organisation: &str,
+    credit_code: &str,
+    username: &str,
+    password: &str,
+    now_ms: i64,
+) -> Result<SessionUserStamp, AccountsError> {
+    let username = accounts::normalize_username(username).map_err(AccountsError::Rule)?;
+    accounts::check_password(password, &username).map_err(AccountsError::Rule)?;
+    let hash = hash_password(password)?;
+    let mut tx = pool.begin().await?;
+    let taken: Option<(i64,)> = sqlx::query_as("SELECT id FROM users WHERE username = $1").bind(&username).fetch_optional(&mut *tx).await?;
+    if taken.is_some() {
+        return Err(AccountsError::UsernameTaken);
+    }
+    let (table, role) = match kind {
+        SignUpKind::Firm => ("firms", Role::Firm),
+        _ => ("owners", Role::Owner),
+    };
+    let existing: Option<(i64,)> =
+        sqlx::query_as(&format!("SELECT id FROM {table} WHERE credit_code = $1")).bind(credit_code).fetch_optional(&mut *tx).await?;
+    if existing.is_some() {
+        return Err(AccountsError::CreditCodeTaken);
+    }
+    let org_id: (i64,) = match kind {
+        SignUpKind::Firm => {
+            sqlx::query_as(
+                "INSERT INTO firms (name, credit_code, region_code, address, legal_rep, contact_name, contact_phone, status, \
+                 registered_at, updated_at) VALUES ($1, $2, $3, '', '', '', '', 'draft', $4, $4) RETURNING id",
+            )
+            .bind(organisation)
+            .bind(credit_code)
+            .bind(crate::domain::region::PROVINCE)
+            .bind(now_ms)
+            .fetch_one(&mut *tx)
+            .await?
+        }
+        SignUpKind::OwnerCompany | SignUpKind::OwnerPublicBody => {
+            sqlx::query_as("INSERT INTO owners (name, credit_code, kind, region_code, created_at) VALUES ($1, $2, $3, $4, $5) RETURNING id")
+                .bind(organisation)
+                .bind(credit_code)
+                .bind(if kind == SignUpKind::OwnerCompany { "company" } else { "public_body" })
+                .bind(crate::domain::region::PROVINCE)
+                .bind(now_ms)
+                .fetch_one(&mut *tx)
+                .await?
+        }
+    };
+    let (firm_id, owner_id) = if role == Role::Firm { (Some(org_id.0), None) } else { (None, Some(org_id.0)) };
+    let (id,): (i64,) = sqlx::query_as(
+        "INSERT INTO users (username, password_hash, role, display_name, firm_id, owner_id, password_changed_at, created_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $7) RETURNING id",
+    )
+    .bind(&username)
+    .bind(&hash)
+    .bind(role.as_str())
+    .bind(organisation)
+    .bind(firm_id)
+    .bind(owner_id)
+    .bind(now_ms)
+    .fetch_one(&mut *tx)
+    .await
+    .map_err(|e| match &e {
+        sqlx::Error::Database(d) if d.is_unique_violation() => AccountsError::UsernameTaken,
+        _ => AccountsError::Db(e),
+    })?;
+    tx.commit().await?;
+    Ok(SessionUserStamp { user_id: id, stamp: now_ms })
+}
+
+/// What a session stores: the user and the password stamp it was opened with.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct SessionUserStamp {
+    pub user_id: i64,
+    pub stamp: i64,
+}
+
+/// One page of accounts for the administrator, newest first.
+pub async fn list(pool: &Pool, page: u32, per_page: u32) -> Result<Page<AccountRow>, sqlx::Error> {
+    let (total,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM users").fetch_one(pool).await?;
+    let rows: Vec<(i64, String, String, String, Option<String>, Option<String>, Option<String>, String, Option<i64>, i64)> =
+        sqlx::query_as(
+            "SELECT u.id, u.username, u.display_name, u.role, r.name, i.name, COALESCE(f.name, o.name), u.status, \
+             u.locked_until, u.created_at FROM users u \
+             LEFT JOIN regions r ON r.code = u.region_code LEFT JOIN industries i ON i.code = u.industry_code \
+             LEFT JOIN firms f ON f.id = u.firm_id LEFT JOIN owners o ON o.id = u.owner_id \
+             ORDER BY u.id DESC LIMIT $1 OFFSET $2",
+        )
+        .bind(per_page as i64)
+        .bind(crate::domain::paging::offset(page, per_page))
+        .fetch_all(pool)
+        .await?;
+    let items = rows
+        .into_iter()
+        .map(|(id, username, display_name, role, region_name, industry_name, organisation, status, locked_until, created_at)| AccountRow {
+            id,
+            username,
+            display_name,
+            role: Role::parse(&role).unwrap_or(Role::Owner),
+            region_name,
+            industry_name,
+            organisation,
+            status,
+            locked_until,
+            created_at,
+        })
+        .collect();
+    Ok(Page { items, page: page.max(1), per_page, total: total as u64 })
 }
 
 /// A hash of a random string with the same parameters, verified against for unknown usernames.
@@ -165,7 +320,7 @@ mod tests {
         let (stored,): (String,) = sqlx::query_as("SELECT password_hash FROM users WHERE id = $1").bind(id).fetch_one(pool).await.unwrap();
         assert!(stored.starts_with("$argon2id$") && !stored.contains("Zhongjie"));
 
-        assert_eq!(sign_in(pool, "ROOT", "Zhongjie-2026!", TEST_NOW_MS).await.unwrap(), SignIn::Ok { user_id: id, role: Role::Admin });
+        assert_eq!(sign_in(pool, "ROOT", "Zhongjie-2026!", TEST_NOW_MS).await.unwrap(), SignIn::Ok { user_id: id, role: Role::Admin, stamp: TEST_NOW_MS });
         assert_eq!(sign_in(pool, "nobody", "Zhongjie-2026!", TEST_NOW_MS).await.unwrap(), SignIn::Rejected);
         for _ in 0..4 {
             assert_eq!(sign_in(pool, "root", "wrong-password-1", TEST_NOW_MS).await.unwrap(), SignIn::Rejected);
@@ -174,7 +329,7 @@ mod tests {
         assert_eq!(sign_in(pool, "root", "wrong-password-1", TEST_NOW_MS).await.unwrap(), SignIn::Locked { until: TEST_NOW_MS + LOCK_MS });
         assert_eq!(sign_in(pool, "root", "Zhongjie-2026!", TEST_NOW_MS + 60_000).await.unwrap(), SignIn::Locked { until: TEST_NOW_MS + LOCK_MS });
         // after the lock the right password works and resets the count
-        assert_eq!(sign_in(pool, "root", "Zhongjie-2026!", TEST_NOW_MS + LOCK_MS).await.unwrap(), SignIn::Ok { user_id: id, role: Role::Admin });
+        assert_eq!(sign_in(pool, "root", "Zhongjie-2026!", TEST_NOW_MS + LOCK_MS).await.unwrap(), SignIn::Ok { user_id: id, role: Role::Admin, stamp: TEST_NOW_MS });
         let (failures,): (i64,) = sqlx::query_as("SELECT failed_sign_ins FROM users WHERE id = $1").bind(id).fetch_one(pool).await.unwrap();
         assert_eq!(failures, 0);
     }

@@ -7,6 +7,7 @@ pub mod demo;
 pub mod firms;
 pub mod portal;
 pub mod reference;
+pub mod sessions;
 pub mod register;
 pub mod sql;
 #[cfg(test)]

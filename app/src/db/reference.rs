@@ -140,6 +140,18 @@ pub async fn load(pool: &Pool, now_ms: i64) -> Result<bool, ReferenceError> {
     Ok(true)
 }
 
+/// Whether a region code is in the reference data.
+pub async fn region_exists(pool: &Pool, code: &str) -> Result<bool, sqlx::Error> {
+    let n: Option<(i64,)> = sqlx::query_as("SELECT 1 FROM regions WHERE code = $1").bind(code).fetch_optional(pool).await?;
+    Ok(n.is_some())
+}
+
+/// Whether an industry code is in the reference data.
+pub async fn industry_exists(pool: &Pool, code: &str) -> Result<bool, sqlx::Error> {
+    let n: Option<(i64,)> = sqlx::query_as("SELECT 1 FROM industries WHERE code = $1").bind(code).fetch_optional(pool).await?;
+    Ok(n.is_some())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

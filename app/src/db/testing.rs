@@ -11,12 +11,26 @@ use std::sync::Arc;
 /// 2026-11-20 10:00 Asia/Shanghai, the anchor of test markets.
 pub const TEST_NOW_MS: i64 = 1_763_604_000_000 + 365 * 86_400_000;
 
+/// The password of accounts made by `TestApp::account`.
+pub const TEST_PASSWORD: &str = "Zhongjie-2026!";
+
+/// What a test account is tied to.
+#[derive(Clone, Copy, Default)]
+pub struct AccountScope<'a> {
+    pub firm_id: Option<i64>,
+    pub owner_id: Option<i64>,
+    pub region_code: Option<&'a str>,
+    pub industry_code: Option<&'a str>,
+}
+
 static COUNTER: AtomicU32 = AtomicU32::new(0);
 
 pub struct TestApp {
     pub state: AppState,
     pub clock: Arc<ManualClock>,
     pub demo: DemoReport,
+    /// Free for tests to fill (e.g. a demo firm's credit code).
+    pub demo_firm_code: String,
     owner: Owner,
     _dir: Option<TempDir>,
 }
@@ -70,10 +84,11 @@ impl TestApp {
             pool,
             backend,
             clock: clock.clone(),
+            attempts: Arc::new(crate::state::AttemptLimiter::new(crate::state::SIGN_IN_PER_MINUTE, clock.clone())),
         };
         let owner = Owner::new();
         owner.with(|| provide_context(state.clone()));
-        TestApp { state, clock, demo: report, owner, _dir: dir }
+        TestApp { state, clock, demo: report, demo_firm_code: String::new(), owner, _dir: dir }
     }
 
     pub fn backend(&self) -> Backend {
@@ -84,6 +99,44 @@ impl TestApp {
     pub async fn run<F: std::future::Future>(&self, f: F) -> F::Output {
         self.owner.set();
         f.await
+    }
+
+    /// Starts a fresh browser session (no one signed in) for the calls that follow.
+    pub fn new_session(&self) -> tower_sessions::Session {
+        let store = Arc::new(super::sessions::DbSessionStore::new(self.state.pool.clone(), self.state.clock.clone()));
+        let session = tower_sessions::Session::new(None, store, None);
+        self.owner.with(|| provide_context(session.clone()));
+        session
+    }
+
+    /// A fresh session signed in as `user_id` (as if it had signed in just now).
+    pub async fn sign_in_as(&self, user_id: i64) -> tower_sessions::Session {
+        let session = self.new_session();
+        let (stamp,): (i64,) =
+            sqlx::query_as("SELECT password_changed_at FROM users WHERE id = $1").bind(user_id).fetch_one(&self.state.pool).await.unwrap();
+        let key = super::accounts::SessionUserStamp { user_id, stamp };
+        session.insert(crate::api::ctx::USER_KEY, key).await.unwrap();
+        session
+    }
+
+    /// Switches the calls that follow to an existing session (another browser).
+    pub fn use_session(&self, session: &tower_sessions::Session) {
+        self.owner.with(|| provide_context(session.clone()));
+    }
+
+    /// Creates an account with a fixed test password; returns its id.
+    pub async fn account(&self, username: &str, role: crate::domain::accounts::Role, scope: AccountScope<'_>) -> i64 {
+        let u = super::accounts::NewUser {
+            username,
+            password: TEST_PASSWORD,
+            role,
+            display_name: username,
+            firm_id: scope.firm_id,
+            owner_id: scope.owner_id,
+            region_code: scope.region_code,
+            industry_code: scope.industry_code,
+        };
+        super::accounts::create_user(&self.state.pool, &u, TEST_NOW_MS).await.expect("create test account")
     }
 }
 

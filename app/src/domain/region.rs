@@ -1,6 +1,9 @@
 //! Administrative division codes (行政区划代码, GB/T 2260): 6 digits,
 //! `PPCCDD` — province, prefecture-level, county-level.
 
+/// Sichuan province, the platform's whole territory.
+pub const PROVINCE: &str = "510000";
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub enum RegionLevel {
     Province = 1,

@@ -1,4 +1,5 @@
 //! Serde types shared by server and browser: what a page shows, what a form sends.
+pub mod accounts;
 pub mod catalogue;
 pub mod firms;
 pub mod portal;
@@ -11,6 +12,12 @@ use serde::{Deserialize, Serialize};
 pub struct Named {
     pub code: String,
     pub name: String,
+}
+
+/// A same-site path to go to after a form (`/firm?x=1`), refusing anything that
+/// could leave the site (`//evil`, `https://…`, backslashes): no open redirects.
+pub fn local_path(p: Option<&str>) -> Option<&str> {
+    p.map(str::trim).filter(|p| p.starts_with('/') && !p.starts_with("//") && !p.contains('\\') && !p.contains(['\r', '\n']))
 }
 
 /// A URL parameter trimmed, `None` when absent or blank.

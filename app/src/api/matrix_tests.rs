@@ -1,0 +1,88 @@
+//! The authorisation matrix, cell by cell: every server function called by an
+//! anonymous visitor and by a user of every role; each is admitted or refused
+//! exactly as `domain::authz::MATRIX` says. Row rules (own firm, region,
+//! industry) are tested next to each function.
+use crate::db::testing::{AccountScope, TestApp, TEST_PASSWORD};
+use crate::domain::accounts::Role;
+use crate::domain::authz::{self, Denied, MATRIX};
+use crate::error::AppError;
+
+/// Calls the server function behind `endpoint` with plausible arguments.
+/// A new server function fails this test until it has a case here.
+async fn call(app: &TestApp, endpoint: &str) -> Result<(), AppError> {
+    use super::*;
+    let firm_code = app.demo_firm_code.clone();
+    match endpoint {
+        "portal/home" => portal::get_home_summary().await.map(drop),
+        "portal/announcement" => portal::get_announcement("NO-SUCH".into()).await.map(drop),
+        "portal/stats" => portal::get_public_stats().await.map(drop),
+        "catalogue/facets" => catalogue::get_catalogue_facets().await.map(drop),
+        "catalogue/items" => catalogue::list_service_items(Default::default()).await.map(drop),
+        "catalogue/item" => catalogue::get_service_item("ZJFW-001".into()).await.map(drop),
+        "firms/facets" => firms::get_firm_facets().await.map(drop),
+        "firms/list" => firms::list_firms(Default::default()).await.map(drop),
+        "firms/profile" => firms::get_firm_profile(firm_code).await.map(drop),
+        "accounts/me" => accounts::me().await.map(drop),
+        "accounts/sign_in" => accounts::sign_in("nobody".into(), "wrong-password-1".into(), None).await.map(drop),
+        "accounts/sign_up" => accounts::sign_up("owner_company".into(), "矩阵测试公司".into(), "91510100MA61R6XK1H".into(), "matrix.owner".into(), TEST_PASSWORD.into(), TEST_PASSWORD.into()).await.map(drop),
+        "accounts/sign_out" => accounts::sign_out().await,
+        "accounts/change_password" => accounts::change_password("wrong-password-1".into(), "x".into(), "x".into()).await,
+        "accounts/list" => accounts::list_accounts(1).await.map(drop),
+        "accounts/create_staff" => accounts::create_staff("operator".into(), "matrix.ops".into(), "运维".into(), None, None, "short".into()).await.map(drop),
+        other => panic!("no matrix case for server function {other}: add one"),
+    }
+}
+
+#[tokio::test]
+async fn every_server_function_admits_exactly_the_roles_in_the_matrix() {
+    let mut app = TestApp::new().await;
+    app.demo_firm_code = sqlx::query_scalar("SELECT credit_code FROM firms WHERE status = 'active' ORDER BY id LIMIT 1")
+        .fetch_one(&app.state.pool)
+        .await
+        .unwrap();
+    let mut callers: Vec<(Option<Role>, Option<i64>)> = vec![(None, None)];
+    let firm_id: i64 = sqlx::query_scalar("SELECT id FROM firms ORDER BY id LIMIT 1").fetch_one(&app.state.pool).await.unwrap();
+    let owner_id: i64 = sqlx::query_scalar("SELECT id FROM owners ORDER BY id LIMIT 1").fetch_one(&app.state.pool).await.unwrap();
+    for role in Role::ALL {
+        let scope = match role {
+            Role::Firm => AccountScope { firm_id: Some(firm_id), ..Default::default() },
+            Role::Owner => AccountScope { owner_id: Some(owner_id), ..Default::default() },
+            Role::Regulator => AccountScope { region_code: Some("510100"), industry_code: Some("ZJ"), ..Default::default() },
+            Role::Leader => AccountScope { region_code: Some("510000"), ..Default::default() },
+            _ => AccountScope::default(),
+        };
+        let id = app.account(&format!("matrix.{}", role.as_str()), role, scope).await;
+        callers.push((Some(role), Some(id)));
+    }
+    let mut cells = 0;
+    for rule in MATRIX {
+        for (role, id) in &callers {
+            match id {
+                Some(id) => drop(app.sign_in_as(*id).await),
+                None => drop(app.new_session()),
+            }
+            app.clock.advance(60_000); // keep the per-address attempt limit out of the way
+            let got = app.run(call(&app, rule.endpoint)).await;
+            let refused = match &got {
+                Err(AppError::Unauthenticated) => Some(Denied::SignIn),
+                Err(AppError::Forbidden) => Some(Denied::Forbidden),
+                _ => None,
+            };
+            assert_eq!(refused, authz::admits(rule.audience, *role).err(), "{} called by {role:?}: {got:?}", rule.endpoint);
+            cells += 1;
+        }
+    }
+    assert_eq!(cells, MATRIX.len() * 7);
+}
+
+/// Every registered server function has a rule, and every rule a function.
+#[test]
+fn the_matrix_lists_every_server_function() {
+    let mut registered: Vec<String> = leptos::server_fn::axum::server_fn_paths()
+        .map(|(path, _)| path.trim_start_matches("/api/").to_string())
+        .collect();
+    registered.sort();
+    let mut listed: Vec<String> = MATRIX.iter().map(|r| r.endpoint.to_string()).collect();
+    listed.sort();
+    assert_eq!(registered, listed);
+}

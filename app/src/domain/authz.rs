@@ -1,0 +1,174 @@
+//! Who may call which server function, and on which rows. Pure.
+//!
+//! `MATRIX` is the one table the server functions enforce (through
+//! `api::ctx::authorize`) and the tests walk cell by cell. Row rules are
+//! enforced inside each function with the helpers below: a firm only ever
+//! touches its own firm (taken from the session, never from the input), a
+//! regulator only its industry and region, a leader only its region.
+use super::accounts::Role;
+use super::region;
+
+/// Who may call a server function.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Audience {
+    /// Everyone, signed in or not.
+    Public,
+    /// Only visitors who are not signed in (sign-in, sign-up).
+    Anonymous,
+    /// Any signed-in user.
+    SignedIn,
+    /// Signed-in users with one of these roles.
+    Roles(&'static [Role]),
+}
+
+pub struct Rule {
+    /// The server function's endpoint under `/api/`.
+    pub endpoint: &'static str,
+    pub audience: Audience,
+    /// Which rows the caller reaches (documentation; enforced in the function, tested per cell).
+    pub rows: &'static str,
+}
+
+use Audience::*;
+use Role::*;
+
+pub const STAFF: &[Role] = &[Admin, Operator, Regulator, Leader];
+
+/// Every server function. A test fails when a registered server function is missing here.
+pub const MATRIX: &[Rule] = &[
+    // public portal
+    Rule { endpoint: "portal/home", audience: Public, rows: "published data only" },
+    Rule { endpoint: "portal/announcement", audience: Public, rows: "published announcements" },
+    Rule { endpoint: "portal/stats", audience: Public, rows: "aggregates only" },
+    Rule { endpoint: "catalogue/facets", audience: Public, rows: "items in force" },
+    Rule { endpoint: "catalogue/items", audience: Public, rows: "items in force" },
+    Rule { endpoint: "catalogue/item", audience: Public, rows: "items in force" },
+    Rule { endpoint: "firms/facets", audience: Public, rows: "active firms" },
+    Rule { endpoint: "firms/list", audience: Public, rows: "active firms" },
+    Rule { endpoint: "firms/profile", audience: Public, rows: "active firms; public fields, staff IDs and phones masked" },
+    // accounts
+    Rule { endpoint: "accounts/me", audience: Public, rows: "the caller's own account (none when signed out)" },
+    Rule { endpoint: "accounts/sign_in", audience: Public, rows: "the named account" },
+    Rule { endpoint: "accounts/sign_up", audience: Anonymous, rows: "creates one firm or owner and its account" },
+    Rule { endpoint: "accounts/sign_out", audience: Public, rows: "the caller's session" },
+    Rule { endpoint: "accounts/change_password", audience: SignedIn, rows: "the caller's own account" },
+    Rule { endpoint: "accounts/list", audience: Roles(&[Admin]), rows: "all accounts" },
+    Rule { endpoint: "accounts/create_staff", audience: Roles(&[Admin]), rows: "new operator, regulator, leader or admin accounts" },
+];
+
+pub fn rule(endpoint: &str) -> Option<&'static Rule> {
+    MATRIX.iter().find(|r| r.endpoint == endpoint)
+}
+
+/// Why a call is refused.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Denied {
+    /// Sign in first.
+    SignIn,
+    /// Signed in, but not allowed.
+    Forbidden,
+}
+
+/// Whether a caller with `role` (`None`: not signed in) may call a function for `audience`.
+pub fn admits(audience: Audience, role: Option<Role>) -> Result<(), Denied> {
+    match (audience, role) {
+        (Public, _) => Ok(()),
+        (Anonymous, None) => Ok(()),
+        (Anonymous, Some(_)) => Err(Denied::Forbidden),
+        (SignedIn | Roles(_), None) => Err(Denied::SignIn),
+        (SignedIn, Some(_)) => Ok(()),
+        (Roles(roles), Some(r)) if roles.contains(&r) => Ok(()),
+        (Roles(_), Some(_)) => Err(Denied::Forbidden),
+    }
+}
+
+/// The scope of a signed-in user, as stored on the account.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Scope<'a> {
+    pub role: Role,
+    pub firm_id: Option<i64>,
+    pub owner_id: Option<i64>,
+    /// Regulators and leaders: their region (a province sees all its cities and counties).
+    pub region_code: Option<&'a str>,
+    /// Regulators: their industry.
+    pub industry_code: Option<&'a str>,
+}
+
+impl Scope<'_> {
+    /// Whether the caller may see or act on records of `region_code` (and, for
+    /// regulators, of `industry_code`). Admins and operators reach everything.
+    pub fn reaches(&self, region_code: &str, industry_code: Option<&str>) -> bool {
+        let in_region = |scope: Option<&str>| scope.is_some_and(|s| region::contains(s, region_code));
+        match self.role {
+            Admin | Operator => true,
+            Leader => in_region(self.region_code),
+            Regulator => {
+                in_region(self.region_code)
+                    && match (self.industry_code, industry_code) {
+                        (Some(mine), Some(theirs)) => mine == theirs,
+                        (Some(_), None) => true,
+                        (None, _) => false,
+                    }
+            }
+            Firm | Owner => false,
+        }
+    }
+
+    /// Whether the caller is the firm `firm_id` itself.
+    pub fn is_firm(&self, firm_id: i64) -> bool {
+        self.role == Firm && self.firm_id == Some(firm_id)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn audiences() {
+        assert_eq!(admits(Public, None), Ok(()));
+        assert_eq!(admits(Anonymous, None), Ok(()));
+        assert_eq!(admits(Anonymous, Some(Firm)), Err(Denied::Forbidden));
+        assert_eq!(admits(SignedIn, None), Err(Denied::SignIn));
+        assert_eq!(admits(SignedIn, Some(Owner)), Ok(()));
+        assert_eq!(admits(Roles(&[Admin]), Some(Admin)), Ok(()));
+        assert_eq!(admits(Roles(&[Admin]), Some(Operator)), Err(Denied::Forbidden));
+        assert_eq!(admits(Roles(&[Admin]), None), Err(Denied::SignIn));
+    }
+
+    #[test]
+    fn matrix_has_one_rule_per_endpoint() {
+        let mut seen = std::collections::HashSet::new();
+        for r in MATRIX {
+            assert!(seen.insert(r.endpoint), "duplicate rule for {}", r.endpoint);
+            assert!(!r.rows.is_empty());
+        }
+    }
+
+    fn scope(role: Role, region: Option<&'static str>, industry: Option<&'static str>) -> Scope<'static> {
+        Scope { role, firm_id: Some(7), owner_id: None, region_code: region, industry_code: industry }
+    }
+
+    #[test]
+    fn region_and_industry_scopes() {
+        // a province leader sees all of Sichuan, a city leader its counties, a county leader itself
+        let province = scope(Leader, Some("510000"), None);
+        let city = scope(Leader, Some("510100"), None);
+        let county = scope(Leader, Some("510104"), None);
+        assert!(province.reaches("511702", None));
+        assert!(city.reaches("510104", None) && city.reaches("510100", None) && !city.reaches("511702", None));
+        assert!(county.reaches("510104", None) && !county.reaches("510105", None) && !county.reaches("510100", None));
+        assert!(!scope(Leader, None, None).reaches("510104", None), "a leader without a region sees nothing");
+        // a regulator: its industry inside its region
+        let reg = scope(Regulator, Some("510100"), Some("I07"));
+        assert!(reg.reaches("510104", Some("I07")));
+        assert!(!reg.reaches("510104", Some("I03")));
+        assert!(!reg.reaches("511702", Some("I07")));
+        assert!(!scope(Regulator, Some("510100"), None).reaches("510104", Some("I07")));
+        // operators and admins reach all; firms and owners no one else's rows
+        assert!(scope(Operator, None, None).reaches("511702", Some("I03")));
+        assert!(!scope(Firm, Some("510000"), None).reaches("510104", None));
+        assert!(scope(Firm, None, None).is_firm(7) && !scope(Firm, None, None).is_firm(8));
+        assert!(!scope(Owner, None, None).is_firm(7));
+    }
+}
