@@ -114,6 +114,7 @@ pub async fn change_password(current: String, new_password: String, new_password
             })
         })?;
     server::open_session(user.id, stamp).await?;
+    leptos_axum::redirect("/account?password_changed=1");
     Ok(())
 }
 

@@ -22,6 +22,7 @@ async fn call(app: &TestApp, endpoint: &str) -> Result<(), AppError> {
         "firms/facets" => firms::get_firm_facets().await.map(drop),
         "firms/list" => firms::list_firms(Default::default()).await.map(drop),
         "firms/profile" => firms::get_firm_profile(firm_code).await.map(drop),
+        "reference/lists" => reference::get_reference_lists().await.map(drop),
         "accounts/me" => accounts::me().await.map(drop),
         "accounts/sign_in" => accounts::sign_in("nobody".into(), "wrong-password-1".into(), None).await.map(drop),
         "accounts/sign_up" => accounts::sign_up("owner_company".into(), "矩阵测试公司".into(), "91510100MA61R6XK1H".into(), "matrix.owner".into(), TEST_PASSWORD.into(), TEST_PASSWORD.into()).await.map(drop),
@@ -29,6 +30,10 @@ async fn call(app: &TestApp, endpoint: &str) -> Result<(), AppError> {
         "accounts/change_password" => accounts::change_password("wrong-password-1".into(), "x".into(), "x".into()).await,
         "accounts/list" => accounts::list_accounts(1).await.map(drop),
         "accounts/create_staff" => accounts::create_staff("operator".into(), "matrix.ops".into(), "运维".into(), None, None, "short".into()).await.map(drop),
+        // @cases:files-notices
+        // @cases:catalogue-maintenance
+        // @cases:oidc
+        // @cases:onboarding
         other => panic!("no matrix case for server function {other}: add one"),
     }
 }

@@ -4,6 +4,7 @@ pub mod accounts;
 pub mod catalogue;
 pub mod firms;
 pub mod portal;
+pub mod reference;
 
 #[cfg(all(test, feature = "ssr"))]
 mod matrix_tests;

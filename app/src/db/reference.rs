@@ -140,6 +140,29 @@ pub async fn load(pool: &Pool, now_ms: i64) -> Result<bool, ReferenceError> {
     Ok(true)
 }
 
+/// Regions (indented names by level) and industries for forms.
+pub async fn lists(pool: &Pool) -> Result<crate::api::reference::ReferenceLists, sqlx::Error> {
+    use crate::model::Named;
+    let rows: Vec<(String, String, i64)> = sqlx::query_as("SELECT code, name, level FROM regions ORDER BY code").fetch_all(pool).await?;
+    let mut city = String::new();
+    let regions = rows
+        .into_iter()
+        .map(|(code, name, level)| {
+            let shown = match level {
+                2 => {
+                    city = name.clone();
+                    name
+                }
+                3 if !city.is_empty() => format!("{city} · {name}"),
+                _ => name,
+            };
+            Named { code, name: shown }
+        })
+        .collect();
+    let industries = sqlx::query_as::<_, Named>("SELECT code, name FROM industries ORDER BY code").fetch_all(pool).await?;
+    Ok(crate::api::reference::ReferenceLists { regions, industries })
+}
+
 /// Whether a region code is in the reference data.
 pub async fn region_exists(pool: &Pool, code: &str) -> Result<bool, sqlx::Error> {
     let n: Option<(i64,)> = sqlx::query_as("SELECT 1 FROM regions WHERE code = $1").bind(code).fetch_optional(pool).await?;

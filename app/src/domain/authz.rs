@@ -46,6 +46,7 @@ pub const MATRIX: &[Rule] = &[
     Rule { endpoint: "firms/facets", audience: Public, rows: "active firms" },
     Rule { endpoint: "firms/list", audience: Public, rows: "active firms" },
     Rule { endpoint: "firms/profile", audience: Public, rows: "active firms; public fields, staff IDs and phones masked" },
+    Rule { endpoint: "reference/lists", audience: Public, rows: "regions and industries" },
     // accounts
     Rule { endpoint: "accounts/me", audience: Public, rows: "the caller's own account (none when signed out)" },
     Rule { endpoint: "accounts/sign_in", audience: Public, rows: "the named account" },
@@ -54,6 +55,10 @@ pub const MATRIX: &[Rule] = &[
     Rule { endpoint: "accounts/change_password", audience: SignedIn, rows: "the caller's own account" },
     Rule { endpoint: "accounts/list", audience: Roles(&[Admin]), rows: "all accounts" },
     Rule { endpoint: "accounts/create_staff", audience: Roles(&[Admin]), rows: "new operator, regulator, leader or admin accounts" },
+    // @matrix:files-notices
+    // @matrix:catalogue-maintenance
+    // @matrix:oidc
+    // @matrix:onboarding
 ];
 
 pub fn rule(endpoint: &str) -> Option<&'static Rule> {

@@ -1,4 +1,5 @@
 //! Pages by audience and shared components.
+pub mod account;
 pub mod charts;
 pub mod components;
 pub mod public;
@@ -35,6 +36,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
 pub fn App() -> impl IntoView {
     provide_meta_context();
     provide_locale();
+    account::provide_auth();
     // Marks the document once the browser has hydrated it (tests wait for this).
     Effect::new(|_| {
         if let Some(body) = document().body() {
@@ -61,6 +63,14 @@ pub fn App() -> impl IntoView {
                         <Route path=path!("/firms") view=public::FirmsPage ssr=SsrMode::Async/>
                         <Route path=path!("/firms/:code") view=public::FirmPage ssr=SsrMode::Async/>
                         <Route path=path!("/stats") view=public::StatsPage ssr=SsrMode::Async/>
+                        <Route path=path!("/sign-in") view=account::SignInPage ssr=SsrMode::Async/>
+                        <Route path=path!("/sign-up") view=account::SignUpPage ssr=SsrMode::Async/>
+                        <Route path=path!("/account") view=account::AccountPage ssr=SsrMode::Async/>
+                        <Route path=path!("/admin/accounts") view=account::AdminAccountsPage ssr=SsrMode::Async/>
+                        // @routes:files-notices
+                        // @routes:catalogue-maintenance
+                        // @routes:oidc
+                        // @routes:onboarding
                     </Routes>
                 </ErrorBoundary>
             </main>
@@ -101,6 +111,7 @@ fn Header() -> impl IntoView {
                     <A href="/items">{t("nav.catalogue")}</A>
                     <A href="/firms">{t("nav.firms")}</A>
                     <A href="/stats">{t("nav.stats")}</A>
+                    <span class="user-menu"><account::UserMenu/></span>
                     <a href=switch_href rel="external" class="lang-switch" hreflang=locale.other().tag()>
                         {t("nav.switch_language")}
                     </a>

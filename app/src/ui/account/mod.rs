@@ -1,0 +1,165 @@
+//! Accounts in the UI: who is signed in, sign-in / sign-up / account pages, and
+//! the guard that shows a page only to the roles allowed to call its functions
+//! (the server functions check again: hiding is never the protection).
+mod admin;
+mod pages;
+
+pub use admin::AdminAccountsPage;
+pub use pages::{AccountPage, SignInPage, SignUpPage};
+
+use crate::api::accounts::{me, ChangePassword, CreateStaff, SignIn, SignOut, SignUp};
+use crate::domain::accounts::Role;
+use crate::error::AppError;
+use crate::i18n::t;
+use crate::model::accounts::SessionUser;
+use crate::ui::components::{ErrorPanel, Loading};
+use leptos::prelude::*;
+use leptos_router::hooks::use_location;
+
+/// The signed-in user and the actions that change it, provided once by `App`.
+#[derive(Clone, Copy)]
+pub struct Auth {
+    pub user: Resource<Result<Option<SessionUser>, AppError>>,
+    pub sign_in: ServerAction<SignIn>,
+    pub sign_up: ServerAction<SignUp>,
+    pub sign_out: ServerAction<SignOut>,
+    pub change_password: ServerAction<ChangePassword>,
+    pub create_staff: ServerAction<CreateStaff>,
+}
+
+pub fn provide_auth() -> Auth {
+    let sign_in = ServerAction::<SignIn>::new();
+    let sign_up = ServerAction::<SignUp>::new();
+    let sign_out = ServerAction::<SignOut>::new();
+    let change_password = ServerAction::<ChangePassword>::new();
+    let create_staff = ServerAction::<CreateStaff>::new();
+    let user = Resource::new(
+        move || (sign_in.version().get(), sign_up.version().get(), sign_out.version().get(), change_password.version().get()),
+        |_| me(),
+    );
+    let auth = Auth { user, sign_in, sign_up, sign_out, change_password, create_staff };
+    provide_context(auth);
+    auth
+}
+
+pub fn use_auth() -> Auth {
+    expect_context::<Auth>()
+}
+
+/// The current path with its query, to come back to after signing in.
+pub fn here() -> String {
+    let location = use_location();
+    let search = location.search.get_untracked();
+    let path = location.pathname.get_untracked();
+    if search.trim_start_matches('?').is_empty() {
+        path
+    } else {
+        format!("{path}?{}", search.trim_start_matches('?'))
+    }
+}
+
+/// Shows `render(user)` to a signed-in user of one of `roles` (any role when
+/// empty); otherwise a sign-in prompt (HTTP 401) or a "not allowed" panel (403).
+#[component]
+pub fn Signed<F, V>(#[prop(optional)] roles: &'static [Role], render: F) -> impl IntoView
+where
+    F: Fn(SessionUser) -> V + Send + Sync + 'static,
+    V: IntoView + 'static,
+{
+    let auth = use_auth();
+    let render = std::sync::Arc::new(render);
+    view! {
+        <Suspense fallback=|| view! { <Loading/> }>
+            {move || {
+                let render = render.clone();
+                Suspend::new(async move {
+                    match auth.user.await {
+                        Ok(Some(user)) if roles.is_empty() || roles.contains(&user.role) => render(user).into_any(),
+                        Ok(Some(_)) => {
+                            crate::error::set_response_status(403);
+                            view! { <ErrorPanel error=AppError::Forbidden/> }.into_any()
+                        }
+                        Ok(None) => {
+                            crate::error::set_response_status(401);
+                            view! { <SignInPrompt/> }.into_any()
+                        }
+                        Err(error) => view! { <ErrorPanel error/> }.into_any(),
+                    }
+                })
+            }}
+        </Suspense>
+    }
+}
+
+#[component]
+pub fn SignInPrompt() -> impl IntoView {
+    let next = crate::model::catalogue::encode_component(&here());
+    view! {
+        <div class="panel notice" role="alert">
+            <h2>{t("account.sign_in_needed_title")}</h2>
+            <p>{t("account.sign_in_needed")}</p>
+            <p><a class="button" href=format!("/sign-in?next={next}")>{t("account.sign_in")}</a></p>
+        </div>
+    }
+}
+
+/// The account corner of the header: sign-in / sign-up links, or the user's
+/// name and a sign-out button (a form: works without JavaScript).
+#[component]
+pub fn UserMenu() -> impl IntoView {
+    let auth = use_auth();
+    view! {
+        <Transition fallback=|| ()>
+            {move || Suspend::new(async move {
+                match auth.user.await {
+                    Ok(Some(user)) => view! {
+                        <a href=user.home() class="user-name">{user.display_name.clone()}</a>
+                        <ActionForm action=auth.sign_out attr:class="sign-out">
+                            <button type="submit" class="link-button">{t("account.sign_out")}</button>
+                        </ActionForm>
+                    }.into_any(),
+                    _ => view! {
+                        <a href="/sign-in">{t("account.sign_in")}</a>
+                        <a href="/sign-up">{t("account.sign_up")}</a>
+                    }.into_any(),
+                }
+            })}
+        </Transition>
+    }
+}
+
+/// The error of the last submission when it concerns `field`, next to that field.
+#[component]
+pub fn FieldError<T: Clone + Send + Sync + 'static>(
+    field: &'static str,
+    #[prop(into)] value: Signal<Option<Result<T, AppError>>>,
+) -> impl IntoView {
+    let message = move || match value.get() {
+        Some(Err(AppError::InvalidInput { field: f, key })) if f == field => Some(t(&key)),
+        _ => None,
+    };
+    view! {
+        <Show when=move || message().is_some()>
+            <p class="field-error" id=format!("{field}-error") role="alert">{message}</p>
+        </Show>
+    }
+}
+
+/// The error of the last submission that no field shows (locked, too many
+/// attempts, unavailable …).
+#[component]
+pub fn FormError<T: Clone + Send + Sync + 'static>(
+    #[prop(into)] value: Signal<Option<Result<T, AppError>>>,
+    fields: &'static [&'static str],
+) -> impl IntoView {
+    let message = move || match value.get() {
+        Some(Err(AppError::InvalidInput { field, .. })) if fields.contains(&field.as_str()) => None,
+        Some(Err(e)) => Some(t(e.message_key())),
+        _ => None,
+    };
+    view! {
+        <Show when=move || message().is_some()>
+            <p class="form-error" role="alert">{message}</p>
+        </Show>
+    }
+}
