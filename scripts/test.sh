@@ -24,8 +24,10 @@ WORK=$(mktemp -d /tmp/zjcs-test.XXXXXX)
 chmod 755 "$WORK"   # the postgres user must reach its cluster dir inside
 PGDIR="$WORK/pg"
 SERVER_PID=
+OIDC_PID=
 cleanup() {
   [[ -n "$SERVER_PID" ]] && kill "$SERVER_PID" 2>/dev/null || true
+  [[ -n "$OIDC_PID" ]] && kill "$OIDC_PID" 2>/dev/null || true
   "$ROOT/scripts/pg.sh" stop "$PGDIR" 2>/dev/null || true
   rm -rf "$WORK"
 }
@@ -53,6 +55,13 @@ record "build" ok
 step "browser end-to-end tests (Chromium: desktop + phone, JS on + off, axe)"
 E2E_PORT=$(free_port)
 export LEPTOS_OUTPUT_NAME=zjcs LEPTOS_SITE_ROOT="$ROOT/target/site" LEPTOS_SITE_PKG_DIR=pkg LEPTOS_ENV=DEV
+# a local OpenID Connect provider standing in for the unified identity platform (统一身份认证)
+OIDC_PORT=$(free_port)
+node end2end/oidc-provider.mjs "$OIDC_PORT" >"$WORK/oidc.log" 2>&1 &
+OIDC_PID=$!
+for _ in $(seq 1 40); do grep -q ready "$WORK/oidc.log" 2>/dev/null && break; sleep 0.25; done
+ZJCS_OIDC_ISSUER="http://127.0.0.1:$OIDC_PORT" ZJCS_OIDC_CLIENT_ID=zjcs-e2e ZJCS_OIDC_CLIENT_SECRET=e2e-secret \
+ZJCS_OIDC_REDIRECT_URL="http://127.0.0.1:$E2E_PORT/auth/oidc/callback" \
 "$CARGO_TARGET_DIR/debug/server" --addr "127.0.0.1:$E2E_PORT" --database-url "sqlite://$WORK/e2e.db" --demo \
   >"$WORK/server.log" 2>&1 &
 SERVER_PID=$!

@@ -62,11 +62,28 @@ impl AppError {
 /// Used by server functions for their errors and by pages such as the 404 page.
 pub fn set_response_status(_code: u16) {
     #[cfg(feature = "ssr")]
+    if plain_form_post() {
+        // a form posted without JavaScript: the server-function layer answers with a
+        // redirect back to the form (carrying the error); a 4xx would stop the browser there
+        return;
+    }
+    #[cfg(feature = "ssr")]
     if let Some(res) = leptos::prelude::use_context::<leptos_axum::ResponseOptions>() {
         if let Ok(code) = axum::http::StatusCode::from_u16(_code) {
             res.set_status(code);
         }
     }
+}
+
+/// Whether the current request is a server function called by a plain HTML form
+/// (no JavaScript): it accepts HTML and is not a page.
+#[cfg(feature = "ssr")]
+fn plain_form_post() -> bool {
+    leptos::prelude::use_context::<axum::http::request::Parts>().is_some_and(|p| {
+        p.method == axum::http::Method::POST
+            && p.uri.path().starts_with("/api/")
+            && p.headers.get(axum::http::header::ACCEPT).and_then(|v| v.to_str().ok()).is_some_and(|a| a.contains("text/html"))
+    })
 }
 
 impl FromServerFnError for AppError {

@@ -1,4 +1,6 @@
 //! zjcs server: configuration, database, router, layers.
+mod oidc;
+mod files;
 mod origin;
 
 use app::db::{self, demo::DemoOptions, Backend};
@@ -55,6 +57,8 @@ struct Cli {
     /// Minutes of inactivity after which a session ends.
     #[arg(long, env = "ZJCS_SESSION_MINUTES", default_value_t = 480, global = true)]
     session_minutes: i64,
+    #[command(flatten)]
+    oidc: oidc::OidcArgs,
     #[command(subcommand)]
     command: Option<Command>,
 }
@@ -162,6 +166,7 @@ async fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
         Command::Serve => {}
     }
 
+    let oidc = oidc::start(&cli.oidc)?;
     // Bind first: a busy address fails at once, not after loading demo data.
     let listener = tokio::net::TcpListener::bind(cli.addr)
         .await
@@ -202,6 +207,7 @@ async fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
     let app = Router::new()
         .route("/lang/{tag}", get(switch_language))
         .route("/healthz", get(|| async { "ok" }))
+        .merge(files::routes())
         .route(
             "/api/{*fn_name}",
             axum::routing::post({
@@ -223,6 +229,9 @@ async fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
             },
         )
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
+        .merge(app::api::oidc::routes(oidc.clone()))
+        .layer(axum::Extension(app::api::oidc::OidcHandle(oidc)))
+        .layer(axum::middleware::from_fn(files::guard_uploads))
         .layer(session_layer)
         .layer(axum::middleware::from_fn(move |req, next| origin::check(public_origins.clone(), req, next)))
         .layer(tower_http::compression::CompressionLayer::new())

@@ -12,20 +12,26 @@ pub async fn get_catalogue_facets() -> Result<CatalogueFacets, AppError> {
     super::ctx::authorize("catalogue/facets").await?;
     use super::ctx::{check, state};
     let st = state()?;
-    check(crate::db::catalogue::facets(&st.pool).await)
+    let today = crate::domain::time::date_shanghai(st.now_ms());
+    check(crate::db::catalogue::facets(&st.pool, &today).await)
 }
 
 /// One page of service items in force, filtered by industry, department and keyword.
+/// (`default`: a query with no filter set serialises to an empty body when the
+/// browser calls this after client-side navigation.)
 #[server(prefix = "/api", endpoint = "catalogue/items")]
-pub async fn list_service_items(query: ItemQuery) -> Result<Page<ItemSummary>, AppError> {
+pub async fn list_service_items(#[server(default)] query: ItemQuery) -> Result<Page<ItemSummary>, AppError> {
     super::ctx::authorize("catalogue/items").await?;
     use super::ctx::{check, state};
     let st = state()?;
     let query = check(query.validate())?;
-    check(crate::db::catalogue::list(&st.pool, &query, ITEMS_PER_PAGE).await)
+    let today = crate::domain::time::date_shanghai(st.now_ms());
+    check(crate::db::catalogue::list(&st.pool, &query, ITEMS_PER_PAGE, &today).await)
 }
 
-/// A service item in force by its code.
+/// A service item by its code, with its history: items in force, and items that
+/// were in force and are now retired or expired (marked so; old links keep working).
+/// Items that never came into force answer 404.
 #[server(prefix = "/api", endpoint = "catalogue/item")]
 pub async fn get_service_item(code: String) -> Result<ItemDetail, AppError> {
     super::ctx::authorize("catalogue/item").await?;
@@ -35,7 +41,8 @@ pub async fn get_service_item(code: String) -> Result<ItemDetail, AppError> {
     if code.is_empty() || code.len() > 20 {
         return check(Err(AppError::invalid("code", "catalogue.bad_code")));
     }
-    check(crate::db::catalogue::detail(&st.pool, code).await?.ok_or(AppError::NotFound))
+    let today = crate::domain::time::date_shanghai(st.now_ms());
+    check(crate::db::catalogue::detail(&st.pool, code, &today).await?.ok_or(AppError::NotFound))
 }
 
 #[cfg(all(test, feature = "ssr"))]
@@ -102,8 +109,11 @@ mod tests {
         assert!(!d.fee_basis.is_empty() && !d.regulator.is_empty());
         assert_eq!(d.region_name, "四川省");
         assert!(d.time_limit_days > 0);
-        // retired items disappear from public pages
-        sqlx::query("UPDATE service_items SET status = 'retired' WHERE code = 'ZJFW-001'").execute(&app.state.pool).await.unwrap();
-        assert_eq!(app.run(get_service_item("ZJFW-001".into())).await.unwrap_err(), AppError::NotFound);
+        // reference items start with version 1 of their history, without naming anyone
+        assert_eq!(d.history.len(), 1);
+        assert_eq!((d.history[0].version, d.history[0].action.as_str()), (1, "create"));
+        assert_eq!(d.history[0].legal_basis, d.legal_basis);
+        assert!(d.history[0].changed_by.is_none());
+        assert_eq!(d.state, crate::domain::catalogue::ItemState::InForce);
     }
 }

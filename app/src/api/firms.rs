@@ -12,12 +12,13 @@ pub async fn get_firm_facets() -> Result<FirmFacets, AppError> {
     super::ctx::authorize("firms/facets").await?;
     use super::ctx::{check, state};
     let st = state()?;
-    check(crate::db::firms::facets(&st.pool).await)
+    let today = crate::domain::time::date_shanghai(st.now_ms());
+    check(crate::db::firms::facets(&st.pool, &today).await)
 }
 
 /// One page of active firms matching name / credit code and the filters.
 #[server(prefix = "/api", endpoint = "firms/list")]
-pub async fn list_firms(query: FirmQuery) -> Result<Page<FirmSummary>, AppError> {
+pub async fn list_firms(#[server(default)] query: FirmQuery) -> Result<Page<FirmSummary>, AppError> {
     super::ctx::authorize("firms/list").await?;
     use super::ctx::{check, state};
     let st = state()?;

@@ -2,12 +2,20 @@
 //! context, call `db` + `domain`, return typed results.
 pub mod accounts;
 pub mod catalogue;
+pub mod catalogue_admin;
 pub mod firms;
+pub mod oidc;
+pub mod files;
+pub mod notices;
+pub mod onboarding;
 pub mod portal;
 pub mod reference;
+pub mod review;
 
 #[cfg(all(test, feature = "ssr"))]
 mod matrix_tests;
+#[cfg(all(test, feature = "ssr"))]
+mod onboarding_tests;
 
 #[cfg(feature = "ssr")]
 pub(crate) mod ctx {

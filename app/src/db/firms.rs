@@ -12,14 +12,19 @@ use crate::model::Named;
 /// Statuses whose profile is public (drafts and pending registrations are not).
 pub const PUBLIC_STATUSES: &str = "('active', 'suspended', 'expelled')";
 
-pub async fn facets(pool: &Pool) -> Result<FirmFacets, sqlx::Error> {
-    let items = sqlx::query_as::<_, Named>("SELECT code, name FROM service_items WHERE status = 'in_force' ORDER BY code")
-        .fetch_all(pool)
-        .await?;
+/// Filter choices; items and departments only while in force on `today`.
+pub async fn facets(pool: &Pool, today: &str) -> Result<FirmFacets, sqlx::Error> {
+    let items = sqlx::query_as::<_, Named>(&format!(
+        "SELECT s.code, s.name FROM service_items s WHERE {} ORDER BY s.code",
+        super::catalogue::in_force_sql("s", "$1")
+    ))
+    .bind(today)
+    .fetch_all(pool)
+    .await?;
     let regions = sqlx::query_as::<_, Named>("SELECT code, name FROM regions WHERE level <= 2 ORDER BY code")
         .fetch_all(pool)
         .await?;
-    let departments = super::catalogue::facets(pool).await?.departments;
+    let departments = super::catalogue::facets(pool, today).await?.departments;
     let grades: Vec<(String,)> = sqlx::query_as("SELECT DISTINCT grade FROM firm_qualifications ORDER BY grade")
         .fetch_all(pool)
         .await?;
@@ -49,7 +54,9 @@ fn filtered(select: &str, q: &FirmQuery, today: &str) -> Sql {
              WHERE fq.firm_id = fi.firm_id AND fq.type_code = s.qualification_type_code AND fq.valid_to >= ",
         )
         .bind(today)
-        .push(")))");
+        .push("))");
+        super::catalogue::push_in_force(&mut sql, "s", today);
+        sql.push(")");
     }
     if let Some(prefix) = q.region.as_deref().and_then(region::like_prefix) {
         sql.push(" AND f.region_code LIKE ").bind(prefix);
@@ -59,8 +66,9 @@ fn filtered(select: &str, q: &FirmQuery, today: &str) -> Sql {
             " AND f.id IN (SELECT fi.firm_id FROM firm_items fi JOIN service_items s ON s.id = fi.item_id \
              WHERE s.department_code = ",
         )
-        .bind(dep.as_str())
-        .push(")");
+        .bind(dep.as_str());
+        super::catalogue::push_in_force(&mut sql, "s", today);
+        sql.push(")");
     }
     if let Some(grade) = &q.grade {
         sql.push(" AND f.id IN (SELECT fq.firm_id FROM firm_qualifications fq WHERE fq.grade = ")
@@ -87,10 +95,12 @@ pub async fn list(pool: &Pool, q: &FirmQuery, per_page: u32, today: &str) -> Res
     if ids.is_empty() {
         return Ok(Page { items: vec![], page, per_page, total: total as u64 });
     }
-    let mut sql = Sql::new(
-        "SELECT f.id, f.name, f.credit_code, r.name AS region_name, \
-         (SELECT COUNT(*) FROM firm_items fi WHERE fi.firm_id = f.id) AS item_count, \
-         f.completed_count, f.registered_at \
+    // the item count, like the profile, counts only items in force
+    let mut sql = Sql::new("SELECT f.id, f.name, f.credit_code, r.name AS region_name, ");
+    sql.push("(SELECT COUNT(*) FROM firm_items fi JOIN service_items s ON s.id = fi.item_id WHERE fi.firm_id = f.id");
+    super::catalogue::push_in_force(&mut sql, "s", today);
+    sql.push(
+        ") AS item_count, f.completed_count, f.registered_at \
          FROM firms f JOIN regions r ON r.code = f.region_code WHERE f.id IN (",
     );
     for (k, (id,)) in ids.iter().enumerate() {
@@ -126,12 +136,15 @@ pub async fn profile(pool: &Pool, credit_code: &str, today: &str) -> Result<Opti
     else {
         return Ok(None);
     };
-    let mut scope = sqlx::query_as::<_, FirmScopeItem>(
+    // only items in force: a retired item leaves every firm's public scope
+    let mut scope = sqlx::query_as::<_, FirmScopeItem>(&format!(
         "SELECT s.code AS item_code, s.name AS item_name, fi.fee_standard, fi.promised_days, s.time_limit_days, \
          s.qualification_type_code \
-         FROM firm_items fi JOIN service_items s ON s.id = fi.item_id WHERE fi.firm_id = $1 ORDER BY s.code",
-    )
+         FROM firm_items fi JOIN service_items s ON s.id = fi.item_id WHERE fi.firm_id = $1 AND {} ORDER BY s.code",
+        super::catalogue::in_force_sql("s", "$2")
+    ))
     .bind(id)
+    .bind(today)
     .fetch_all(pool)
     .await?;
     let quals: Vec<(String, String, String, String, String, String, String)> = sqlx::query_as(

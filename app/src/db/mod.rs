@@ -3,8 +3,13 @@
 //! epoch milliseconds. Repositories hold SQL; business rules live in `domain`.
 pub mod accounts;
 pub mod catalogue;
+pub mod catalogue_admin;
 pub mod demo;
 pub mod firms;
+pub mod oidc;
+pub mod files;
+pub mod notices;
+pub mod onboarding;
 pub mod portal;
 pub mod reference;
 pub mod sessions;

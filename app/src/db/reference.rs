@@ -135,9 +135,31 @@ pub async fn load(pool: &Pool, now_ms: i64) -> Result<bool, ReferenceError> {
         &item_rows,
     )
     .await?;
+    record_first_versions(&mut tx).await?;
     super::meta_set(&mut *tx, "reference_version", REFERENCE_VERSION).await?;
     tx.commit().await?;
     Ok(true)
+}
+
+/// The reason stored with version 1 of the reference items.
+pub const FIRST_VERSION_REASON: &str = "首次发布:四川省行政审批中介服务事项清单";
+
+/// Writes version 1 into the history of every item that has none yet (the items
+/// just loaded); items with a history are left alone, so this is idempotent.
+async fn record_first_versions(conn: &mut sqlx::AnyConnection) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "INSERT INTO service_item_versions (item_id, version, action, code, name, industry_code, department_code, \
+         region_code, approval_item, legal_basis, qualification_type_code, min_grade, time_limit_days, fee_basis, \
+         effective_from, effective_to, retired_on, reason, changed_by, changed_at) \
+         SELECT s.id, s.version, 'create', s.code, s.name, s.industry_code, s.department_code, s.region_code, \
+         s.approval_item, s.legal_basis, s.qualification_type_code, s.min_grade, s.time_limit_days, s.fee_basis, \
+         s.effective_from, s.effective_to, s.retired_on, $1, NULL, s.updated_at FROM service_items s \
+         WHERE NOT EXISTS (SELECT 1 FROM service_item_versions v WHERE v.item_id = s.id)",
+    )
+    .bind(FIRST_VERSION_REASON)
+    .execute(conn)
+    .await?;
+    Ok(())
 }
 
 /// Regions (indented names by level) and industries for forms.
@@ -226,6 +248,30 @@ mod tests {
         for ind in &industries {
             assert!(items.iter().any(|it| it[2] == ind[0]), "industry {} has no item", ind[0]);
         }
+    }
+
+    /// Every reference item gets version 1 of its history, once: loading again (even
+    /// after the version marker is gone) adds nothing.
+    #[tokio::test]
+    async fn reference_items_get_one_first_version_and_reloading_is_idempotent() {
+        let app = crate::db::testing::TestApp::with_demo(None).await;
+        let pool = &app.state.pool;
+        let count = || async {
+            let (items, versions, firsts): (i64, i64, i64) = sqlx::query_as(
+                "SELECT (SELECT COUNT(*) FROM service_items), (SELECT COUNT(*) FROM service_item_versions), \
+                 (SELECT COUNT(*) FROM service_item_versions v JOIN service_items s ON s.id = v.item_id \
+                  WHERE v.version = 1 AND v.action = 'create' AND v.legal_basis = s.legal_basis AND v.changed_by IS NULL)",
+            )
+            .fetch_one(pool)
+            .await
+            .unwrap();
+            (items, versions, firsts)
+        };
+        assert_eq!(count().await, (56, 56, 56));
+        assert!(!load(pool, 0).await.unwrap(), "already loaded");
+        sqlx::query("DELETE FROM app_meta WHERE key = 'reference_version'").execute(pool).await.unwrap();
+        assert!(load(pool, 0).await.unwrap());
+        assert_eq!(count().await, (56, 56, 56));
     }
 
     #[test]

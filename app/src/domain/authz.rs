@@ -55,9 +55,43 @@ pub const MATRIX: &[Rule] = &[
     Rule { endpoint: "accounts/change_password", audience: SignedIn, rows: "the caller's own account" },
     Rule { endpoint: "accounts/list", audience: Roles(&[Admin]), rows: "all accounts" },
     Rule { endpoint: "accounts/create_staff", audience: Roles(&[Admin]), rows: "new operator, regulator, leader or admin accounts" },
+    // files and notices (通知公告 / 政策法规)
+    Rule { endpoint: "files/upload", audience: SignedIn, rows: "stores a file owned by the caller (and the caller's firm)" },
+    Rule { endpoint: "notices/list", audience: Public, rows: "published notices and policies" },
+    Rule { endpoint: "notices/detail", audience: Public, rows: "published notices and policies" },
+    Rule { endpoint: "notices/manage_list", audience: Roles(&[Admin, Operator]), rows: "all notices, drafts too" },
+    Rule { endpoint: "notices/edit", audience: Roles(&[Admin, Operator]), rows: "any notice, drafts too" },
+    Rule { endpoint: "notices/save", audience: Roles(&[Admin, Operator]), rows: "any notice" },
+    Rule { endpoint: "notices/publish", audience: Roles(&[Admin, Operator]), rows: "any notice" },
+    Rule { endpoint: "notices/unpublish", audience: Roles(&[Admin, Operator]), rows: "any notice" },
+    Rule { endpoint: "notices/pin", audience: Roles(&[Admin, Operator]), rows: "any notice" },
+    Rule { endpoint: "notices/attach", audience: Roles(&[Admin, Operator]), rows: "any notice; the new file is the caller's" },
+    Rule { endpoint: "notices/detach", audience: Roles(&[Admin, Operator]), rows: "any notice" },
     // @matrix:files-notices
+    Rule { endpoint: "catalogue/manage_list", audience: Roles(&[Regulator, Operator, Admin]), rows: "regulator: items of its industry within its region; operator, admin: all" },
+    Rule { endpoint: "catalogue/editor", audience: Roles(&[Regulator, Operator, Admin]), rows: "as catalogue/manage_list (another industry or region: 403)" },
+    Rule { endpoint: "catalogue/save", audience: Roles(&[Regulator, Operator, Admin]), rows: "as catalogue/manage_list, for the item before and after the change" },
+    Rule { endpoint: "catalogue/retire", audience: Roles(&[Regulator, Operator, Admin]), rows: "as catalogue/manage_list" },
     // @matrix:catalogue-maintenance
+    Rule { endpoint: "accounts/oidc_status", audience: Public, rows: "whether unified identity sign-in is offered (no secrets)" },
     // @matrix:oidc
+    Rule { endpoint: "onboarding/workbench", audience: Roles(&[Firm]), rows: "the caller's own firm" },
+    Rule { endpoint: "onboarding/application", audience: Roles(&[Firm]), rows: "the caller's own firm's open application" },
+    Rule { endpoint: "onboarding/start_change", audience: Roles(&[Firm]), rows: "the caller's own active firm" },
+    Rule { endpoint: "onboarding/options", audience: Roles(&[Firm]), rows: "reference data" },
+    Rule { endpoint: "onboarding/save_basic", audience: Roles(&[Firm]), rows: "the caller's own firm's editable application" },
+    Rule { endpoint: "onboarding/add_staff", audience: Roles(&[Firm]), rows: "the caller's own firm's editable application" },
+    Rule { endpoint: "onboarding/remove_staff", audience: Roles(&[Firm]), rows: "the caller's own firm's editable application" },
+    Rule { endpoint: "onboarding/add_item", audience: Roles(&[Firm]), rows: "the caller's own firm's editable application" },
+    Rule { endpoint: "onboarding/remove_item", audience: Roles(&[Firm]), rows: "the caller's own firm's editable application" },
+    Rule { endpoint: "onboarding/save_qualification", audience: Roles(&[Firm]), rows: "the caller's own firm's editable application; only files it uploaded" },
+    Rule { endpoint: "onboarding/remove_qualification", audience: Roles(&[Firm]), rows: "the caller's own firm's editable application" },
+    Rule { endpoint: "onboarding/accept_commitment", audience: Roles(&[Firm]), rows: "the caller's own firm's editable application" },
+    Rule { endpoint: "onboarding/submit", audience: Roles(&[Firm]), rows: "the caller's own firm's editable application" },
+    Rule { endpoint: "review/queue", audience: Roles(&[Operator, Admin, Regulator]), rows: "operators: all; regulators: firms of their region offering their industry" },
+    Rule { endpoint: "review/application", audience: Roles(&[Operator, Admin, Regulator]), rows: "operators: all; regulators: within their scope" },
+    Rule { endpoint: "review/decide", audience: Roles(&[Operator, Admin]), rows: "submitted applications" },
+    Rule { endpoint: "review/expiring", audience: Roles(&[Operator, Admin, Regulator]), rows: "operators: all; regulators: within their scope" },
     // @matrix:onboarding
 ];
 

@@ -32,7 +32,8 @@ impl SessionUser {
         match self.role {
             Role::Firm => "/firm",
             Role::Admin => "/admin/accounts",
-            _ => "/account",
+            Role::Operator | Role::Regulator => "/operator/reviews",
+            Role::Leader | Role::Owner => "/account",
         }
     }
 }

@@ -110,8 +110,17 @@ pub struct ItemDetail {
     pub fee_basis: String,
     pub region_name: String,
     pub effective_from: String,
+    pub effective_to: Option<String>,
+    /// First day the item is no longer in force (废止日期), when retired.
+    pub retired_on: Option<String>,
     pub firm_count: i64,
     pub procurement_count: i64,
+    /// In force, or retired / expired (an old link still shows the item, marked as such).
+    #[cfg_attr(feature = "ssr", sqlx(skip))]
+    pub state: crate::domain::catalogue::ItemState,
+    /// Versions, newest first.
+    #[cfg_attr(feature = "ssr", sqlx(skip))]
+    pub history: Vec<super::catalogue_admin::ItemVersion>,
 }
 
 #[cfg(test)]

@@ -1,7 +1,12 @@
 //! Serde types shared by server and browser: what a page shows, what a form sends.
 pub mod accounts;
 pub mod catalogue;
+pub mod catalogue_admin;
 pub mod firms;
+pub mod oidc;
+pub mod files;
+pub mod notices;
+pub mod onboarding;
 pub mod portal;
 
 use serde::{Deserialize, Serialize};

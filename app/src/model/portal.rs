@@ -9,6 +9,8 @@ pub struct HomeSummary {
     pub open_count: i64,
     pub contract_value_fen: i64,
     pub latest: Vec<AnnouncementSummary>,
+    /// The latest published notices and policies, pinned first.
+    pub notices: Vec<super::notices::NoticeSummary>,
 }
 
 /// One announcement in a list.

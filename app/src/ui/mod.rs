@@ -2,6 +2,10 @@
 pub mod account;
 pub mod charts;
 pub mod components;
+pub mod manage;
+pub mod notices;
+pub mod firm;
+pub mod operator;
 pub mod public;
 
 use crate::i18n::{provide_locale, t, use_locale};
@@ -36,7 +40,6 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
 pub fn App() -> impl IntoView {
     provide_meta_context();
     provide_locale();
-    account::provide_auth();
     // Marks the document once the browser has hydrated it (tests wait for this).
     Effect::new(|_| {
         if let Some(body) = document().body() {
@@ -49,6 +52,7 @@ pub fn App() -> impl IntoView {
         <Meta name="description" content=t("site.description")/>
         <Link rel="preload" href="/pkg/zjcs.css" as_="style"/>
         <Router>
+            <AuthScope>
             <Header/>
             <main id="main" class="container">
                 // Every page renders completely before the response starts: a missing
@@ -67,16 +71,38 @@ pub fn App() -> impl IntoView {
                         <Route path=path!("/sign-up") view=account::SignUpPage ssr=SsrMode::Async/>
                         <Route path=path!("/account") view=account::AccountPage ssr=SsrMode::Async/>
                         <Route path=path!("/admin/accounts") view=account::AdminAccountsPage ssr=SsrMode::Async/>
+                        <Route path=path!("/notices") view=notices::NoticesPage ssr=SsrMode::Async/>
+                        <Route path=path!("/notices/:id") view=notices::NoticePage ssr=SsrMode::Async/>
+                        <Route path=path!("/operator/notices") view=notices::OperatorNoticesPage ssr=SsrMode::Async/>
+                        <Route path=path!("/operator/notices/new") view=notices::NewNoticePage ssr=SsrMode::Async/>
+                        <Route path=path!("/operator/notices/:id/edit") view=notices::EditNoticePage ssr=SsrMode::Async/>
                         // @routes:files-notices
+                        <Route path=path!("/manage/items") view=manage::ManageItemsPage ssr=SsrMode::Async/>
+                        <Route path=path!("/manage/items/new") view=manage::NewItemPage ssr=SsrMode::Async/>
+                        <Route path=path!("/manage/items/:code/edit") view=manage::EditItemPage ssr=SsrMode::Async/>
                         // @routes:catalogue-maintenance
                         // @routes:oidc
+                        <Route path=path!("/firm") view=firm::FirmHomePage ssr=SsrMode::Async/>
+                        <Route path=path!("/firm/profile") view=firm::FirmProfileWizard ssr=SsrMode::Async/>
+                        <Route path=path!("/operator/reviews") view=operator::ReviewQueuePage ssr=SsrMode::Async/>
+                        <Route path=path!("/operator/reviews/:id") view=operator::ReviewPage ssr=SsrMode::Async/>
+                        <Route path=path!("/operator/expiring") view=operator::ExpiringPage ssr=SsrMode::Async/>
                         // @routes:onboarding
                     </Routes>
                 </ErrorBoundary>
             </main>
             <Footer/>
+            </AuthScope>
         </Router>
     }
+}
+
+/// Creates the account actions inside the router, which is where the error of a
+/// form posted without JavaScript (`?__err=…`) is made available to them.
+#[component]
+fn AuthScope(children: Children) -> impl IntoView {
+    account::provide_auth();
+    children()
 }
 
 #[component]
@@ -110,6 +136,7 @@ fn Header() -> impl IntoView {
                     <A href="/" exact=true>{t("nav.home")}</A>
                     <A href="/items">{t("nav.catalogue")}</A>
                     <A href="/firms">{t("nav.firms")}</A>
+                    <A href="/notices">{t("notices.nav")}</A>
                     <A href="/stats">{t("nav.stats")}</A>
                     <span class="user-menu"><account::UserMenu/></span>
                     <a href=switch_href rel="external" class="lang-switch" hreflang=locale.other().tag()>

@@ -75,6 +75,7 @@ struct Region {
     name: String,
 }
 
+pub mod accounts;
 mod buffers;
 mod names;
 #[cfg(test)]
@@ -579,6 +580,11 @@ pub async fn load(
     sqlx::query("ANALYZE").execute(&mut *tx).await?;
     super::meta_set(&mut *tx, "demo_loaded", &format!("seed={} projects={} anchor={}", opts.seed, opts.projects, now)).await?;
     tx.commit().await?;
+    let accounts = accounts::load(pool, now).await.map_err(|e| match e {
+        super::accounts::AccountsError::Db(e) => e,
+        other => sqlx::Error::Protocol(format!("demo accounts: {other}")),
+    })?;
+    progress(&format!("demo: {accounts} demo accounts"));
     progress(&format!("demo: done {report:?}"));
     Ok(report)
 }

@@ -1,6 +1,7 @@
 //! Administrators: the list of accounts and the creation of staff accounts
 //! (operators, regulators scoped to an industry and a region, leaders scoped to a region).
-use super::{use_auth, FieldError, FormError, Signed};
+use super::{FieldError, FormError, Signed};
+use crate::api::accounts::CreateStaff;
 use crate::api::accounts::list_accounts;
 use crate::api::reference::get_reference_lists;
 use crate::domain::accounts::{Role, PASSWORD_MAX_CHARS};
@@ -19,15 +20,17 @@ pub fn AdminAccountsPage() -> impl IntoView {
     view! {
         <Title text=t("admin.accounts_title")/>
         <h1>{t("admin.accounts_title")}</h1>
-        <Signed roles=&[Role::Admin] render=|_| view! { <StaffForm/> <AccountList/> }/>
+        <Signed roles=&[Role::Admin] render=|_| {
+            let create = ServerAction::<CreateStaff>::new();
+            view! { <StaffForm create/> <AccountList create/> }
+        }/>
     }
 }
 
 #[component]
-fn StaffForm() -> impl IntoView {
-    let auth = use_auth();
-    let value = auth.create_staff.value();
-    let pending = auth.create_staff.pending();
+fn StaffForm(create: ServerAction<CreateStaff>) -> impl IntoView {
+    let value = create.value();
+    let pending = create.pending();
     let lists = Resource::new(|| (), |_| get_reference_lists());
     let created = move || matches!(value.get(), Some(Ok(_)));
     let roles = [Role::Operator, Role::Regulator, Role::Leader, Role::Admin]
@@ -38,7 +41,7 @@ fn StaffForm() -> impl IntoView {
         <section class="panel">
             <h2>{t("admin.create_staff")}</h2>
             <p class="hint">{t("admin.create_staff_hint")}</p>
-            <ActionForm action=auth.create_staff attr:class="form grid-form" attr:novalidate=true>
+            <ActionForm action=create attr:class="form grid-form" attr:novalidate=true>
                 <div class="field">
                     <label for="cs-role">{t("account.role")}</label>
                     <select id="cs-role" name="role" aria-describedby="role-error">{roles}</select>
@@ -96,11 +99,10 @@ fn StaffForm() -> impl IntoView {
 }
 
 #[component]
-fn AccountList() -> impl IntoView {
-    let auth = use_auth();
+fn AccountList(create: ServerAction<CreateStaff>) -> impl IntoView {
     let query = use_query_map();
     let page = Memo::new(move |_| query.with(|q| q.get("page").and_then(|p| p.parse::<u32>().ok()).unwrap_or(1)));
-    let accounts = Resource::new(move || (page.get(), auth.create_staff.version().get()), |(p, _)| list_accounts(p));
+    let accounts = Resource::new(move || (page.get(), create.version().get()), |(p, _)| list_accounts(p));
     view! {
         <section>
             <h2>{t("admin.accounts")}</h2>

@@ -3,11 +3,12 @@
 //! (the server functions check again: hiding is never the protection).
 mod admin;
 mod pages;
+mod oidc;
 
 pub use admin::AdminAccountsPage;
 pub use pages::{AccountPage, SignInPage, SignUpPage};
 
-use crate::api::accounts::{me, ChangePassword, CreateStaff, SignIn, SignOut, SignUp};
+use crate::api::accounts::{me, SignOut};
 use crate::domain::accounts::Role;
 use crate::error::AppError;
 use crate::i18n::t;
@@ -16,30 +17,42 @@ use crate::ui::components::{ErrorPanel, Loading};
 use leptos::prelude::*;
 use leptos_router::hooks::use_location;
 
-/// The signed-in user and the actions that change it, provided once by `App`.
+/// The signed-in user, provided once by `App`. Forms that change who is signed in
+/// create their own actions with `auth_action` (inside the routes, where the
+/// error of a form posted without JavaScript reaches them) and refresh this.
 #[derive(Clone, Copy)]
 pub struct Auth {
     pub user: Resource<Result<Option<SessionUser>, AppError>>,
-    pub sign_in: ServerAction<SignIn>,
-    pub sign_up: ServerAction<SignUp>,
+    /// Bumped after a successful sign-in, sign-up, sign-out or password change.
+    pub refresh: RwSignal<u32>,
     pub sign_out: ServerAction<SignOut>,
-    pub change_password: ServerAction<ChangePassword>,
-    pub create_staff: ServerAction<CreateStaff>,
 }
 
 pub fn provide_auth() -> Auth {
-    let sign_in = ServerAction::<SignIn>::new();
-    let sign_up = ServerAction::<SignUp>::new();
+    let refresh = RwSignal::new(0u32);
     let sign_out = ServerAction::<SignOut>::new();
-    let change_password = ServerAction::<ChangePassword>::new();
-    let create_staff = ServerAction::<CreateStaff>::new();
-    let user = Resource::new(
-        move || (sign_in.version().get(), sign_up.version().get(), sign_out.version().get(), change_password.version().get()),
-        |_| me(),
-    );
-    let auth = Auth { user, sign_in, sign_up, sign_out, change_password, create_staff };
+    let user = Resource::new(move || (refresh.get(), sign_out.version().get()), |_| me());
+    let auth = Auth { user, refresh, sign_out };
     provide_context(auth);
     auth
+}
+
+/// A server action whose success changes the signed-in user (or their session).
+pub fn auth_action<S>() -> ServerAction<S>
+where
+    S: leptos::server_fn::ServerFn + Clone + Send + Sync + 'static,
+    S::Output: Clone + Send + Sync + 'static,
+    S::Error: Clone + Send + Sync + 'static,
+    ServerAction<S>: Copy,
+{
+    let action = ServerAction::<S>::new();
+    let refresh = use_auth().refresh;
+    Effect::new(move |_| {
+        if matches!(action.value().get(), Some(Ok(_))) {
+            refresh.update(|n| *n += 1);
+        }
+    });
+    action
 }
 
 pub fn use_auth() -> Auth {

@@ -1,6 +1,7 @@
 //! Sign-in, sign-up and the account page. Plain forms posting to server
 //! functions: they work before hydration and with JavaScript off.
-use super::{use_auth, FieldError, FormError, Signed};
+use super::{auth_action, FieldError, FormError, Signed};
+use crate::api::accounts::{ChangePassword, SignIn, SignUp};
 use crate::domain::accounts::{PASSWORD_MAX_CHARS, PASSWORD_MIN_CHARS};
 use crate::i18n::t;
 use crate::model::accounts::SignUpKind;
@@ -12,16 +13,17 @@ const SIGN_IN_FIELDS: &[&str] = &["username", "password"];
 
 #[component]
 pub fn SignInPage() -> impl IntoView {
-    let auth = use_auth();
+    let sign_in = auth_action::<SignIn>();
     let query = use_query_map();
     let next = move || query.with(|q| q.get("next")).filter(|n| crate::model::local_path(Some(n)).is_some()).unwrap_or_default();
-    let value = auth.sign_in.value();
-    let pending = auth.sign_in.pending();
+    let value = sign_in.value();
+    let pending = sign_in.pending();
     view! {
         <Title text=t("account.sign_in")/>
         <div class="auth-page">
             <h1>{t("account.sign_in_title")}</h1>
-            <ActionForm action=auth.sign_in attr:class="form auth-form" attr:novalidate=true>
+            <super::oidc::OidcSignIn/>
+            <ActionForm action=sign_in attr:class="form auth-form" attr:novalidate=true>
                 <input type="hidden" name="next" value=next/>
                 <div class="field">
                     <label for="si-username">{t("account.username")}</label>
@@ -47,9 +49,9 @@ const SIGN_UP_FIELDS: &[&str] = &["kind", "organisation", "credit_code", "userna
 
 #[component]
 pub fn SignUpPage() -> impl IntoView {
-    let auth = use_auth();
-    let value = auth.sign_up.value();
-    let pending = auth.sign_up.pending();
+    let sign_up = auth_action::<SignUp>();
+    let value = sign_up.value();
+    let pending = sign_up.pending();
     let kinds = SignUpKind::ALL
         .into_iter()
         .enumerate()
@@ -67,7 +69,7 @@ pub fn SignUpPage() -> impl IntoView {
         <div class="auth-page">
             <h1>{t("account.sign_up_title")}</h1>
             <p class="lead">{t("account.sign_up_lead")}</p>
-            <ActionForm action=auth.sign_up attr:class="form auth-form" attr:novalidate=true>
+            <ActionForm action=sign_up attr:class="form auth-form" attr:novalidate=true>
                 <fieldset class="field">
                     <legend>{t("account.kind")}</legend>
                     <div class="choices">{kinds}</div>
@@ -120,9 +122,9 @@ const PASSWORD_FIELDS: &[&str] = &["current", "new_password", "new_password_agai
 /// The signed-in user's account: who and what they are, and a password change.
 #[component]
 pub fn AccountPage() -> impl IntoView {
-    let auth = use_auth();
-    let value = auth.change_password.value();
-    let pending = auth.change_password.pending();
+    let change_password = auth_action::<ChangePassword>();
+    let value = change_password.value();
+    let pending = change_password.pending();
     let query = use_query_map();
     let done = move || matches!(value.get(), Some(Ok(()))) || query.with(|q| q.get("password_changed").is_some()) && value.get().is_none();
     view! {
@@ -139,7 +141,7 @@ pub fn AccountPage() -> impl IntoView {
                 </dl>
                 <section class="panel">
                     <h2>{t("account.change_password")}</h2>
-                    <ActionForm action=auth.change_password attr:class="form" attr:novalidate=true>
+                    <ActionForm action=change_password attr:class="form" attr:novalidate=true>
                         <div class="field">
                             <label for="cp-current">{t("account.current_password")}</label>
                             <input id="cp-current" name="current" type="password" required autocomplete="current-password"

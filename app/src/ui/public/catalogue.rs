@@ -1,7 +1,9 @@
 use crate::api::catalogue::{get_catalogue_facets, get_service_item, list_service_items};
 use crate::i18n::t;
 use crate::model::catalogue::{CatalogueFacets, ItemDetail, ItemQuery, ItemSummary, ITEM_QUERY_MAX_CHARS};
+use crate::domain::catalogue::ItemState;
 use crate::ui::components::{Empty, ErrorPanel, FilterSelect, Loading, Pager};
+use super::item_history::ItemHistory;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::Form;
@@ -17,6 +19,7 @@ pub fn CataloguePage() -> impl IntoView {
         <Title text=t("catalogue.title")/>
         <h1>{t("catalogue.title")}</h1>
         <p class="lead">{t("catalogue.lead")}</p>
+        <MaintainLink href="/manage/items".to_string()/>
         <Suspense fallback=|| view! { <Loading/> }>
             {move || Suspend::new(async move {
                 match facets.await {
@@ -131,6 +134,27 @@ fn ItemView(d: ItemDetail) -> impl IntoView {
         None => t("catalogue.no_qualification"),
     };
     let industry_href = format!("/items?industry={}", d.industry_code);
+    let in_force = d.state == ItemState::InForce;
+    // an old link to a retired or expired item: say so first, keep the facts and history
+    let banner = match d.state {
+        ItemState::Retired => Some(t("catalogue_admin.public_retired").replace("{date}", d.retired_on.as_deref().unwrap_or(""))),
+        ItemState::Expired => Some(t("catalogue_admin.public_expired").replace("{date}", d.effective_to.as_deref().unwrap_or(""))),
+        _ => None,
+    }
+    .map(|text| {
+        let reason = d.history.iter().find(|v| v.action == "retire").filter(|_| d.state == ItemState::Retired).map(|v| v.reason.clone());
+        view! {
+            <div class="notice item-state" role="status" data-testid="item-state">
+                <strong>{t(d.state.label_key())}</strong>" "{text}
+                {reason.map(|r| view! { <p>{t("catalogue_admin.reason")}": "{r}</p> })}
+            </div>
+        }
+    });
+    let scheduled = (in_force && d.retired_on.is_some())
+        .then(|| view! { <p class="notice">{t("catalogue_admin.public_scheduled").replace("{date}", d.retired_on.as_deref().unwrap_or(""))}</p> });
+    let window = super::item_history::window_text(&d.effective_from, d.effective_to.as_deref(), None);
+    let history = d.history.clone();
+    let edit_href = format!("/manage/items/{}/edit", d.code);
     view! {
         <Title text=d.name.clone()/>
         <nav class="breadcrumb" aria-label=t("nav.breadcrumb")>
@@ -138,6 +162,8 @@ fn ItemView(d: ItemDetail) -> impl IntoView {
         </nav>
         <article class="panel">
             <h1>{d.name.clone()}</h1>
+            {banner}
+            {scheduled}
             <dl class="facts wide">
                 <div><dt>{t("catalogue.code")}</dt><dd>{d.code.clone()}</dd></div>
                 <div><dt>{t("catalogue.approval_item")}</dt><dd>{d.approval_item.clone()}</dd></div>
@@ -148,10 +174,34 @@ fn ItemView(d: ItemDetail) -> impl IntoView {
                 <div><dt>{t("catalogue.time_limit")}</dt><dd>{d.time_limit_days}" "{t("unit.working_days")}</dd></div>
                 <div><dt>{t("catalogue.fee_basis")}</dt><dd>{d.fee_basis.clone()}</dd></div>
                 <div><dt>{t("catalogue.region")}</dt><dd>{d.region_name.clone()}</dd></div>
-                <div><dt>{t("catalogue.effective_from")}</dt><dd>{d.effective_from.clone()}</dd></div>
-                <div><dt>{t("catalogue.firms")}</dt><dd>{d.firm_count}</dd></div>
+                <div><dt>{t("catalogue_admin.validity")}</dt><dd>{window}</dd></div>
+                {in_force.then(|| view! { <div><dt>{t("catalogue.firms")}</dt><dd>{d.firm_count}</dd></div> })}
                 <div><dt>{t("catalogue.procurements")}</dt><dd>{d.procurement_count}</dd></div>
             </dl>
+            <MaintainLink href=edit_href/>
         </article>
+        <section class="panel">
+            <h2>{t("catalogue_admin.history")}</h2>
+            <ItemHistory versions=history/>
+        </section>
+    }
+}
+
+/// A link to the maintenance pages for regulators, operators and administrators
+/// (the server functions check the scope again).
+#[component]
+fn MaintainLink(href: String) -> impl IntoView {
+    use crate::domain::accounts::Role;
+    let auth = crate::ui::account::use_auth();
+    view! {
+        <Transition fallback=|| ()>
+            {move || {
+                let href = href.clone();
+                Suspend::new(async move {
+                    let maintainer = matches!(auth.user.await, Ok(Some(u)) if matches!(u.role, Role::Regulator | Role::Operator | Role::Admin));
+                    maintainer.then(|| view! { <p class="maintain"><a class="button secondary" href=href>{t("catalogue_admin.maintain")}</a></p> })
+                })
+            }}
+        </Transition>
     }
 }

@@ -42,6 +42,7 @@ fn HomeBody(s: HomeSummary) -> impl IntoView {
         (t("home.stat_value"), Fen(s.contract_value_fen).compact_cn(), t("unit.yuan"), "stat-value"),
     ];
     let latest = s.latest;
+    let notices = s.notices;
     view! {
         <section aria-labelledby="stats-h">
             <h2 id="stats-h" class="sr-only">{t("home.stats_heading")}</h2>
@@ -53,6 +54,19 @@ fn HomeBody(s: HomeSummary) -> impl IntoView {
                     </li>
                 }).collect_view()}
             </ul>
+        </section>
+        <section class="home-notices" aria-labelledby="notices-h">
+            <h2 id="notices-h">{t("notices.title")}</h2>
+            {if notices.is_empty() {
+                view! { <Empty message=t("notices.empty")/> }.into_any()
+            } else {
+                view! {
+                    <ul class="notice-list">
+                        {notices.into_iter().map(|n| view! { <crate::ui::notices::NoticeItem n/> }).collect_view()}
+                    </ul>
+                    <p class="more"><a href="/notices">{t("notices.more")}</a></p>
+                }.into_any()
+            }}
         </section>
         <section class="latest" aria-labelledby="latest-h">
             <h2 id="latest-h">{t("home.latest")}</h2>

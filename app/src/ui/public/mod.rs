@@ -3,6 +3,7 @@ mod announcement;
 mod catalogue;
 mod firms;
 mod home;
+pub mod item_history;
 mod stats;
 
 pub use announcement::AnnouncementPage;
