@@ -4,8 +4,9 @@ import AxeBuilder from '@axe-core/playwright';
 /** Collects console errors and uncaught page errors. */
 export function watchErrors(page: Page): string[] {
   const errors: string[] = [];
-  page.on('console', (m) => { if (m.type() === 'error') errors.push(m.text()); });
-  page.on('pageerror', (e) => errors.push(String(e)));
+  // each error names the page it happened on
+  page.on('console', (m) => { if (m.type() === 'error') errors.push(`${m.text()} @ ${page.url()}`); });
+  page.on('pageerror', (e) => errors.push(`${String(e)} @ ${page.url()}`));
   return errors;
 }
 

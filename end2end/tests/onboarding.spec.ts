@@ -105,6 +105,16 @@ test('@phone a new firm registers on a phone, corrects a rejected qualification,
   await page.getByRole('button', { name: '保存', exact: true }).click();
   await expect(q.locator('.tag.ok')).toHaveText('核验通过');
   await expect(q.locator('.findings')).toHaveCount(0);
+  // attach the scanned certificate: a text file disguised as a PDF is refused, a real PDF is kept
+  await q.getByLabel('上传证书扫描件').setInputFiles({ name: '证书.pdf', mimeType: 'application/pdf', buffer: Buffer.from('MZ not a pdf') });
+  await q.getByRole('button', { name: '上传', exact: true }).click();
+  await expect(page.locator('.form-error')).toContainText('PDF');
+  await hydrated(page);
+  const pdf = Buffer.from('%PDF-1.7\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n');
+  await q.getByLabel('上传证书扫描件').setInputFiles({ name: '证书.pdf', mimeType: 'application/pdf', buffer: pdf });
+  await q.getByRole('button', { name: '上传', exact: true }).click();
+  await expect(q.getByRole('link', { name: /证书扫描件: 证书\.pdf/ })).toBeVisible();
+  await hydrated(page); // the upload was a full page load
   await page.getByRole('link', { name: '下一步' }).click();
 
   // step 5: the commitment letter

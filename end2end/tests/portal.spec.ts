@@ -54,7 +54,7 @@ test('item detail shows every catalogue field; unknown item is a 404', async ({ 
   await page.locator('.card.item h3 a').first().click();
   await expect(page).toHaveURL(/\/items\/ZJFW-001$/);
   for (const label of ['相关审批事项', '设定依据', '资质要求', '服务时限', '收费依据', '审批部门']) {
-    await expect(page.locator('dt', { hasText: label })).toBeVisible();
+    await expect(page.getByRole('article').locator('dt', { hasText: label })).toBeVisible();
   }
   await expectAccessible(page);
   const res = await page.goto('/items/NO-SUCH-ITEM');

@@ -1,6 +1,6 @@
 //! Files over HTTP: the route `GET /files/{id}` (the download,
 //! `app::api::files::download`) and a guard in front of the two upload server
-//! functions, which only accept multipart bodies with a boundary (server_fn
+//! functions (files, notices, qualification documents), which only accept multipart bodies with a boundary (server_fn
 //! would otherwise panic on a malformed request). Uploads
 //! are streamed and limited to 5 MiB inside the functions themselves; axum's
 //! default body limit applies only to buffered bodies, so it does not cut them short.
@@ -26,7 +26,9 @@ async fn download(State(state): State<AppState>, Path(id): Path<String>, req: Re
 /// boundary; anything else is refused with the error the upload form shows.
 pub async fn guard_uploads(req: Request, next: Next) -> Response {
     let path = req.uri().path();
-    let upload = path == app::api::files::UploadFile::PATH || path == app::api::notices::AttachFile::PATH;
+    let upload = path == app::api::files::UploadFile::PATH
+        || path == app::api::notices::AttachFile::PATH
+        || path == app::api::onboarding::AttachDocument::PATH;
     if upload && req.method() == Method::POST {
         let multipart = req.headers().get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).is_some_and(app::api::files::is_multipart);
         if !multipart {

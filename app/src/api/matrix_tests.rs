@@ -60,6 +60,7 @@ async fn call(app: &TestApp, endpoint: &str) -> Result<(), AppError> {
         "onboarding/add_item" => onboarding::add_item("x".into(), "x".into(), "x".into()).await,
         "onboarding/remove_item" => onboarding::remove_item("x".into()).await,
         "onboarding/save_qualification" => onboarding::save_qualification("x".into(), "x".into(), "x".into(), "x".into(), "x".into(), "x".into(), None, None).await,
+        "onboarding/attach_document" => onboarding::attach_document(files::testing::form(&[("index", "99")], Some(("file", "a.pdf", "application/pdf", files::testing::PDF)))).await,
         "onboarding/remove_qualification" => onboarding::remove_qualification(99).await,
         "onboarding/accept_commitment" => onboarding::accept_commitment(None).await,
         "onboarding/submit" => onboarding::submit_application().await,

@@ -267,6 +267,35 @@ pub async fn save_qualification(
     .await
 }
 
+/// Step 4: attaches the scanned certificate (PDF, JPEG or PNG, at most 5 MiB) to
+/// the qualification at form field `index`. A plain multipart form: it works
+/// with JavaScript off too.
+#[server(prefix = "/api", endpoint = "onboarding/attach_document", input = leptos::server_fn::codec::MultipartFormData)]
+pub async fn attach_document(data: leptos::server_fn::codec::MultipartData) -> Result<(), AppError> {
+    use super::ctx::{check, fail, state};
+    let user = super::ctx::authorize_user("onboarding/attach_document").await?;
+    server::own_firm(&user)?;
+    let st = state()?;
+    let form = check(super::files::server::read_form(data).await)?;
+    let index: usize = form.field("index").and_then(|v| v.trim().parse().ok()).ok_or_else(|| fail(AppError::NotFound))?;
+    let file = form.file.ok_or_else(|| fail(AppError::invalid("file", "files.missing")))?;
+    // the qualification must exist and be editable before anything is stored
+    let open = check(crate::db::onboarding::open_application(&st.pool, user.firm_id.unwrap_or_default()).await)?;
+    match open {
+        Some(a) if a.status.editable() && index < a.draft.qualifications.len() => {}
+        Some(a) if !a.status.editable() => return Err(fail(AppError::invalid("status", "onboarding.not_editable"))),
+        _ => return Err(fail(AppError::NotFound)),
+    }
+    let stored = super::files::server::store(&st, &user, file).await.map_err(fail)?;
+    server::edit(&user, 4, |d| {
+        let q = d.qualifications.get_mut(index).ok_or(AppError::NotFound)?;
+        q.file_id = Some(stored.id);
+        q.file_name = Some(stored.original_name.clone());
+        Ok(())
+    })
+    .await
+}
+
 /// Step 4: removes the qualification at `index`.
 #[server(prefix = "/api", endpoint = "onboarding/remove_qualification")]
 pub async fn remove_qualification(index: usize) -> Result<(), AppError> {

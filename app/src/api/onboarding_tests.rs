@@ -229,3 +229,27 @@ async fn a_firm_verified_by_unified_identity_is_admitted_without_manual_review()
     assert_eq!(bench.history[0].action, "auto_approved");
     assert!(app.run(super::firms::get_firm_profile(CODE.into())).await.is_ok());
 }
+
+#[tokio::test]
+async fn a_scanned_certificate_is_attached_to_its_qualification() {
+    use super::files::testing::{form, PDF};
+    let app = TestApp::with_demo(None).await;
+    register_entry(&app, CERT, CODE, "2029-12-31").await;
+    let _firm = fill_application(&app, CERT).await;
+    let upload = |index: &str, name: &str, bytes: &'static [u8]| attach_document(form(&[("index", index)], Some(("file", name, "application/pdf", bytes))));
+    assert_eq!(app.run(upload("0", "证书.pdf", b"MZ\x90\0 not a pdf")).await.unwrap_err().message_key(), "files.bad_type");
+    assert_eq!(app.run(upload("5", "证书.pdf", PDF)).await, Err(AppError::NotFound), "no such qualification");
+    app.run(upload("0", "证书.pdf", PDF)).await.unwrap();
+    let a = app.run(get_application()).await.unwrap().unwrap();
+    let q = &a.draft.qualifications[0];
+    assert_eq!(q.file_name.as_deref(), Some("证书.pdf"));
+    let (firm_id,): (Option<i64>,) = sqlx::query_as("SELECT firm_id FROM files WHERE id = $1").bind(q.file_id.unwrap()).fetch_one(&app.state.pool).await.unwrap();
+    assert_eq!(firm_id, Some(a.firm_id), "the document belongs to the firm");
+    // approval carries it to the live qualification
+    app.run(submit_application()).await.unwrap();
+    let operator = app.account("ops", Role::Operator, AccountScope::default()).await;
+    app.sign_in_as(operator).await;
+    app.run(decide(a.id, "approve".into(), None)).await.unwrap();
+    let (live,): (Option<i64>,) = sqlx::query_as("SELECT file_id FROM firm_qualifications WHERE firm_id = $1").bind(a.firm_id).fetch_one(&app.state.pool).await.unwrap();
+    assert_eq!(live, q.file_id);
+}

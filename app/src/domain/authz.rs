@@ -85,6 +85,7 @@ pub const MATRIX: &[Rule] = &[
     Rule { endpoint: "onboarding/add_item", audience: Roles(&[Firm]), rows: "the caller's own firm's editable application" },
     Rule { endpoint: "onboarding/remove_item", audience: Roles(&[Firm]), rows: "the caller's own firm's editable application" },
     Rule { endpoint: "onboarding/save_qualification", audience: Roles(&[Firm]), rows: "the caller's own firm's editable application; only files it uploaded" },
+    Rule { endpoint: "onboarding/attach_document", audience: Roles(&[Firm]), rows: "a qualification of the caller's own firm's editable application; the file belongs to that firm" },
     Rule { endpoint: "onboarding/remove_qualification", audience: Roles(&[Firm]), rows: "the caller's own firm's editable application" },
     Rule { endpoint: "onboarding/accept_commitment", audience: Roles(&[Firm]), rows: "the caller's own firm's editable application" },
     Rule { endpoint: "onboarding/submit", audience: Roles(&[Firm]), rows: "the caller's own firm's editable application" },

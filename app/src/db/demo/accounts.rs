@@ -33,8 +33,9 @@ fn display_name(username: &str) -> &'static str {
     }
 }
 
-/// Creates the demo accounts and opens a review application for every demo firm
-/// awaiting review (with its registered profile). Returns the number of accounts.
+/// Creates the demo accounts, opens a review application for every demo firm
+/// awaiting review (with its registered profile), adds the unjoined firms to the
+/// register and publishes the demo notices. Returns the number of accounts.
 pub async fn load(pool: &Pool, now_ms: i64) -> Result<usize, AccountsError> {
     let first_active: Option<(i64, String)> =
         sqlx::query_as("SELECT id, name FROM firms WHERE status = 'active' ORDER BY id LIMIT 1").fetch_optional(pool).await?;
@@ -77,6 +78,8 @@ pub async fn load(pool: &Pool, now_ms: i64) -> Result<usize, AccountsError> {
         super::super::onboarding::submit_as_demo(pool, &row, at).await?;
     }
     unjoined_register(pool, now_ms).await?;
+    let operator: Option<i64> = sqlx::query_scalar("SELECT id FROM users WHERE username = 'operator'").fetch_optional(pool).await?;
+    super::super::notices::seed_demo_notices(pool, now_ms, operator).await?;
     Ok(created)
 }
 

@@ -20,7 +20,7 @@ pub fn AdminAccountsPage() -> impl IntoView {
     view! {
         <Title text=t("admin.accounts_title")/>
         <h1>{t("admin.accounts_title")}</h1>
-        <Signed roles=&[Role::Admin] render=|_| {
+        <Signed roles=&[Role::Admin] render=|| {
             let create = ServerAction::<CreateStaff>::new();
             view! { <StaffForm create/> <AccountList create/> }
         }/>

@@ -71,23 +71,33 @@ pub fn here() -> String {
     }
 }
 
-/// Shows `render(user)` to a signed-in user of one of `roles` (any role when
-/// empty); otherwise a sign-in prompt (HTTP 401) or a "not allowed" panel (403).
+/// Shows `render()` to a signed-in user of one of `roles` (any role when empty);
+/// otherwise a sign-in prompt (HTTP 401) or a "not allowed" panel (403).
+///
+/// The page is built at once, before the signed-in user is known, so that its
+/// resources are created in the same order on the server and in the browser
+/// (hydration matches resources by creation order); it is shown only when allowed.
+/// The page's server functions check the caller again: hiding is not the protection.
 #[component]
 pub fn Signed<F, V>(#[prop(optional)] roles: &'static [Role], render: F) -> impl IntoView
 where
-    F: Fn(SessionUser) -> V + Send + Sync + 'static,
+    F: Fn() -> V + Send + Sync + 'static,
     V: IntoView + 'static,
 {
     let auth = use_auth();
+    let built = std::sync::Arc::new(std::sync::Mutex::new(Some(render().into_any())));
     let render = std::sync::Arc::new(render);
     view! {
         <Suspense fallback=|| view! { <Loading/> }>
             {move || {
+                let built = built.clone();
                 let render = render.clone();
                 Suspend::new(async move {
                     match auth.user.await {
-                        Ok(Some(user)) if roles.is_empty() || roles.contains(&user.role) => render(user).into_any(),
+                        Ok(Some(user)) if roles.is_empty() || roles.contains(&user.role) => {
+                            let first = built.lock().ok().and_then(|mut b| b.take());
+                            first.unwrap_or_else(|| render().into_any())
+                        }
                         Ok(Some(_)) => {
                             crate::error::set_response_status(403);
                             view! { <ErrorPanel error=AppError::Forbidden/> }.into_any()
@@ -99,6 +109,25 @@ where
                         Err(error) => view! { <ErrorPanel error/> }.into_any(),
                     }
                 })
+            }}
+        </Suspense>
+    }
+}
+
+/// The signed-in user for pages inside `Signed` that show who it is.
+#[component]
+pub fn WithUser<F, V>(render: F) -> impl IntoView
+where
+    F: Fn(SessionUser) -> V + Send + Sync + 'static,
+    V: IntoView + 'static,
+{
+    let auth = use_auth();
+    let render = std::sync::Arc::new(render);
+    view! {
+        <Suspense fallback=|| ()>
+            {move || {
+                let render = render.clone();
+                Suspend::new(async move { auth.user.await.ok().flatten().map(|u| render(u)) })
             }}
         </Suspense>
     }
@@ -126,7 +155,11 @@ pub fn UserMenu() -> impl IntoView {
             {move || Suspend::new(async move {
                 match auth.user.await {
                     Ok(Some(user)) => view! {
-                        <a href=user.home() class="user-name">{user.display_name.clone()}</a>
+                        {work_links(user.role)
+                            .iter()
+                            .map(|(href, key)| view! { <a href=*href>{t(key)}</a> })
+                            .collect_view()}
+                        <a href="/account" class="user-name" title=t("account.title")>{user.display_name.clone()}</a>
                         <ActionForm action=auth.sign_out attr:class="sign-out">
                             <button type="submit" class="link-button">{t("account.sign_out")}</button>
                         </ActionForm>
@@ -138,6 +171,17 @@ pub fn UserMenu() -> impl IntoView {
                 }
             })}
         </Transition>
+    }
+}
+
+/// The work pages of a role, for the header (the pages check the role again).
+pub fn work_links(role: Role) -> &'static [(&'static str, &'static str)] {
+    match role {
+        Role::Firm => &[("/firm", "nav.firm_workbench")],
+        Role::Operator => &[("/operator/reviews", "nav.reviews"), ("/operator/notices", "nav.manage_notices"), ("/manage/items", "nav.manage_items")],
+        Role::Regulator => &[("/operator/reviews", "nav.reviews"), ("/manage/items", "nav.manage_items")],
+        Role::Admin => &[("/admin/accounts", "nav.accounts"), ("/operator/reviews", "nav.reviews")],
+        Role::Leader | Role::Owner => &[],
     }
 }
 

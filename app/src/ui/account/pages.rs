@@ -1,6 +1,6 @@
 //! Sign-in, sign-up and the account page. Plain forms posting to server
 //! functions: they work before hydration and with JavaScript off.
-use super::{auth_action, FieldError, FormError, Signed};
+use super::{auth_action, FieldError, FormError, Signed, WithUser};
 use crate::api::accounts::{ChangePassword, SignIn, SignUp};
 use crate::domain::accounts::{PASSWORD_MAX_CHARS, PASSWORD_MIN_CHARS};
 use crate::i18n::t;
@@ -130,15 +130,19 @@ pub fn AccountPage() -> impl IntoView {
     view! {
         <Title text=t("account.title")/>
         <h1>{t("account.title")}</h1>
-        <Signed render=move |user| {
-            let scope = [user.region_code.clone(), user.industry_code.clone()].into_iter().flatten().collect::<Vec<_>>().join(" · ");
+        <Signed render=move || {
             view! {
-                <dl class="facts">
-                    <dt>{t("account.username")}</dt><dd>{user.username.clone()}</dd>
-                    <dt>{t("account.display_name")}</dt><dd>{user.display_name.clone()}</dd>
-                    <dt>{t("account.role")}</dt><dd>{t(&format!("role.{}", user.role.as_str()))}</dd>
-                    {(!scope.is_empty()).then(|| view! { <dt>{t("account.scope")}</dt><dd>{scope.clone()}</dd> })}
-                </dl>
+                <WithUser render=|user| {
+                    let scope = [user.region_code.clone(), user.industry_code.clone()].into_iter().flatten().collect::<Vec<_>>().join(" · ");
+                    view! {
+                        <dl class="facts">
+                            <div><dt>{t("account.username")}</dt><dd>{user.username.clone()}</dd></div>
+                            <div><dt>{t("account.display_name")}</dt><dd>{user.display_name.clone()}</dd></div>
+                            <div><dt>{t("account.role")}</dt><dd>{t(&format!("role.{}", user.role.as_str()))}</dd></div>
+                            {(!scope.is_empty()).then(|| view! { <div><dt>{t("account.scope")}</dt><dd>{scope.clone()}</dd></div> })}
+                        </dl>
+                    }
+                }/>
                 <section class="panel">
                     <h2>{t("account.change_password")}</h2>
                     <ActionForm action=change_password attr:class="form" attr:novalidate=true>

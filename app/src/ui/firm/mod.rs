@@ -20,7 +20,7 @@ use leptos_meta::Title;
 pub fn FirmHomePage() -> impl IntoView {
     view! {
         <Title text=t("firm.title")/>
-        <Signed roles=&[Role::Firm] render=|_| view! { <Workbench/> }/>
+        <Signed roles=&[Role::Firm] render=|| view! { <Workbench/> }/>
     }
 }
 

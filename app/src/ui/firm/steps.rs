@@ -1,5 +1,8 @@
 //! The six steps of the registration wizard and the read-only summary.
 use super::wizard::WizardActions;
+use crate::api::onboarding::AttachDocument;
+
+const ATTACH_PATH: &str = <AttachDocument as leptos::server_fn::ServerFn>::PATH;
 use crate::domain::onboarding::{StaffRole, COMMITMENT_TEXT};
 use crate::domain::qualification::Finding;
 use crate::i18n::t;
@@ -245,6 +248,12 @@ pub fn finding_text(f: &Finding) -> String {
 pub fn QualificationStep(app: ApplicationView, opts: OnboardingOptions, edit: Option<usize>) -> impl IntoView {
     let w = actions();
     let value = w.save_qualification.value();
+    // the error of a refused upload comes back in the URL (plain form post)
+    let upload_value: Signal<Option<Result<(), crate::error::AppError>>> = Signal::stored(
+        use_context::<leptos::server::ServerActionError>()
+            .filter(|e| e.path() == ATTACH_PATH)
+            .map(|e| Err(leptos::server_fn::error::ServerFnUrlError::<crate::error::AppError>::decode_err(e.err()))),
+    );
     let editing = edit.and_then(|i| app.draft.qualifications.get(i).cloned().map(|q| (i, q)));
     let rows = app
         .draft
@@ -271,8 +280,18 @@ pub fn QualificationStep(app: ApplicationView, opts: OnboardingOptions, edit: Op
                     <div>
                         <strong>{q.type_name.clone()}" · "{q.grade.clone()}</strong>
                         <br/><span class="muted">{q.certificate_no.clone()}" · "{q.issuer.clone()}" · "{q.valid_from.clone()}" — "{q.valid_to.clone()}</span>
-                        {q.file_name.clone().map(|n| view! { <br/><span class="muted">{t("wizard.document")}": "{n}</span> })}
+                        {q.file_id.map(|id| view! {
+                            <br/><a href=format!("/files/{id}") rel="external" target="_blank">{t("wizard.document")}": "{q.file_name.clone().unwrap_or_default()}</a>
+                        })}
                         <div>{status}</div>
+                        // a plain multipart form: works with and without JavaScript
+                        <form class="upload-form" method="post" action=ATTACH_PATH enctype="multipart/form-data">
+                            <input type="hidden" name="index" value=index.clone()/>
+                            <label for=format!("doc-{i}")>{if q.file_id.is_some() { t("wizard.replace_document") } else { t("wizard.upload_document") }}</label>
+                            <input id=format!("doc-{i}") type="file" name="file" required
+                                accept=".pdf,.jpg,.jpeg,.png,application/pdf,image/jpeg,image/png"/>
+                            <button type="submit" class="button secondary">{t("wizard.upload")}</button>
+                        </form>
                     </div>
                     <ActionForm action=w.remove_qualification>
                         <input type="hidden" name="index" value=index/>
@@ -306,6 +325,8 @@ pub fn QualificationStep(app: ApplicationView, opts: OnboardingOptions, edit: Op
     view! {
         <h2>{t("wizard.step4")}</h2>
         <p class="hint">{t("wizard.qualification_hint")}</p>
+        <p class="hint">{t("wizard.document_hint")}</p>
+        <FormError value=upload_value fields=&[]/>
         {if empty { view! { <Empty message=t("wizard.no_qualifications")/> }.into_any() } else { view! { <ul class="entries">{rows}</ul> }.into_any() }}
         <h3>{if e_index.is_some() { t("wizard.correct_qualification") } else { t("wizard.add_qualification") }}</h3>
         <ActionForm action=w.save_qualification attr:class="form" attr:novalidate=true>

@@ -77,7 +77,7 @@ fn provide_actions() -> WizardActions {
 pub fn FirmProfileWizard() -> impl IntoView {
     view! {
         <Title text=t("wizard.title")/>
-        <Signed roles=&[Role::Firm] render=|_| view! { <Wizard/> }/>
+        <Signed roles=&[Role::Firm] render=|| view! { <Wizard/> }/>
     }
 }
 

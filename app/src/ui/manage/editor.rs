@@ -26,7 +26,7 @@ pub fn NewItemPage() -> impl IntoView {
         <Title text=t("catalogue_admin.new_title")/>
         <Crumbs/>
         <h1>{t("catalogue_admin.new_title")}</h1>
-        <Signed roles=MAINTAINERS render=|_| view! { <Editor existing=false/> }/>
+        <Signed roles=MAINTAINERS render=|| view! { <Editor existing=false/> }/>
     }
 }
 
@@ -35,7 +35,7 @@ pub fn EditItemPage() -> impl IntoView {
     view! {
         <Title text=t("catalogue_admin.edit_title")/>
         <Crumbs/>
-        <Signed roles=MAINTAINERS render=|_| view! { <Editor existing=true/> }/>
+        <Signed roles=MAINTAINERS render=|| view! { <Editor existing=true/> }/>
     }
 }
 

@@ -26,18 +26,20 @@ pub fn ManageItemsPage() -> impl IntoView {
             <a href="/">{t("nav.home")}</a>" / "<a href="/items">{t("nav.catalogue")}</a>" / "{t("catalogue_admin.title")}
         </nav>
         <h1>{t("catalogue_admin.title")}</h1>
-        <Signed roles=MAINTAINERS render=|user| view! { <ManagedList role=user.role/> }/>
+        <Signed roles=MAINTAINERS render=|| view! { <ManagedList/> }/>
     }
 }
 
 #[component]
-fn ManagedList(role: Role) -> impl IntoView {
+fn ManagedList() -> impl IntoView {
     let query_map = use_query_map();
     let query = Memo::new(move |_| query_map.with(|m| ManageQuery::from_params(|k| m.get(k))));
     let items = Resource::new(move || query.get(), list_managed_items);
     // regulators maintain one industry: no industry filter for them
     let lists = Resource::new(|| (), |_| get_reference_lists());
-    let hint = if role == Role::Regulator { t("catalogue_admin.scope_regulator") } else { t("catalogue_admin.scope_all") };
+    let auth = crate::ui::account::use_auth();
+    let role = move || auth.user.get().and_then(|u| u.ok().flatten()).map(|u| u.role);
+    let hint = move || if role() == Some(Role::Regulator) { t("catalogue_admin.scope_regulator") } else { t("catalogue_admin.scope_all") };
     view! {
         <div class="page-head">
             <p class="lead">{hint}</p>
@@ -45,7 +47,8 @@ fn ManagedList(role: Role) -> impl IntoView {
         </div>
         <Suspense fallback=|| view! { <Loading/> }>
             {move || Suspend::new(async move {
-                let industries = if role == Role::Regulator { None } else { lists.await.ok().map(|l| l.industries) };
+                let regulator = matches!(auth.user.await, Ok(Some(u)) if u.role == Role::Regulator);
+                let industries = if regulator { None } else { lists.await.ok().map(|l| l.industries) };
                 view! { <ManageFilters industries query=query.get_untracked()/> }
             })}
         </Suspense>

@@ -28,7 +28,7 @@ pub fn NewNoticePage() -> impl IntoView {
             <a href="/operator/notices">{t("notices.manage_title")}</a>" / "{t("notices.new")}
         </nav>
         <h1>{t("notices.new")}</h1>
-        <Signed roles=EDITORS render=|_| view! { <NoticeForm notice=None save=ServerAction::new()/> }/>
+        <Signed roles=EDITORS render=|| view! { <NoticeForm notice=None save=ServerAction::new()/> }/>
     }
 }
 
@@ -40,7 +40,7 @@ pub fn EditNoticePage() -> impl IntoView {
             <a href="/operator/notices">{t("notices.manage_title")}</a>" / "{t("notices.edit_title")}
         </nav>
         <h1>{t("notices.edit_title")}</h1>
-        <Signed roles=EDITORS render=|_| view! { <Editor/> }/>
+        <Signed roles=EDITORS render=|| view! { <Editor/> }/>
     }
 }
 

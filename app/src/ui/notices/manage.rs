@@ -43,7 +43,7 @@ pub fn OperatorNoticesPage() -> impl IntoView {
     view! {
         <Title text=t("notices.manage_title")/>
         <h1>{t("notices.manage_title")}</h1>
-        <Signed roles=EDITORS render=|_| view! { <ManageList/> }/>
+        <Signed roles=EDITORS render=|| view! { <ManageList/> }/>
     }
 }
 

@@ -29,7 +29,7 @@ pub fn ReviewQueuePage() -> impl IntoView {
         <h1>{t("review.title")}</h1>
         <p class="lead">{t("review.lead").replace("{days}", &crate::domain::onboarding::REVIEW_DAYS.to_string())}</p>
         <p><a href="/operator/expiring">{t("review.expiring_title")}</a></p>
-        <Signed roles=REVIEWERS render=move |_| {
+        <Signed roles=REVIEWERS render=move || {
             let queue = Resource::new(move || (page.get(), q.get()), |(p, q)| review_queue(p, q));
             view! {
                 <form method="get" action="/operator/reviews" class="search" role="search">
@@ -99,7 +99,7 @@ pub fn ReviewPage() -> impl IntoView {
     view! {
         <Title text=t("review.one_title")/>
         <p><a href="/operator/reviews">{t("review.back")}</a></p>
-        <Signed roles=REVIEWERS render=move |_| {
+        <Signed roles=REVIEWERS render=move || {
             let decide = ServerAction::<Decide>::new();
             let review = Resource::new(move || (id.get(), decide.version().get()), |(id, _)| get_review(id));
             view! {
@@ -184,7 +184,7 @@ pub fn ExpiringPage() -> impl IntoView {
         <Title text=t("review.expiring_title")/>
         <h1>{t("review.expiring_title")}</h1>
         <p class="lead">{t("review.expiring_lead")}</p>
-        <Signed roles=REVIEWERS render=move |_| {
+        <Signed roles=REVIEWERS render=move || {
             let list = Resource::new(move || page.get(), expiring_qualifications);
             view! {
                 <Transition fallback=|| view! { <Loading/> }>
