@@ -33,6 +33,9 @@ test('unified identity: sign in through the provider and come back signed in', a
   await signInThroughProvider(page, context);
   await hydrated(page);
   await expect(page.locator('dd', { hasText: FIRM })).toBeVisible();
+  // no password of its own: no password form, a note instead
+  await expect(page.getByTestId('unified-identity')).toBeVisible();
+  await expect(page.getByLabel('当前密码')).toHaveCount(0);
   expect(errors).toEqual([]);
 });
 

@@ -208,3 +208,24 @@ test('the administrator creates a scoped regulator account', async ({ page }) =>
   await expectAccessible(page);
   expect(unexpected(errors)).toEqual([]);
 });
+
+test('the operator imports the qualification register from CSV; bad rows are listed by line', async ({ page }) => {
+  const errors = watchErrors(page);
+  await signIn(page, 'operator');
+  await expect(page).toHaveURL(/\/operator\/reviews/);
+  await page.goto('/operator/register');
+  await hydrated(page);
+  const csv = [
+    'type_code,certificate_no,holder_credit_code,holder_name,grade,valid_from,valid_to,revoked',
+    'GCZX,GCZX-E2E-0001,91510100MA61R6XK1H,成都示例工程咨询有限公司,不分级,2024-01-01,2029-12-31,0',
+    'GCZX,GCZX-E2E-0002,91510100MA61R6XK1C,校验位错误公司,不分级,2024-01-01,2029-12-31,0',
+  ].join('\n');
+  await page.getByLabel('CSV 文件').setInputFiles({ name: '登记库.csv', mimeType: 'text/csv', buffer: Buffer.from(csv) });
+  await page.getByRole('button', { name: '导入', exact: true }).click();
+  await expect(page).toHaveURL(/\/operator\/register$/);
+  await expect(page.getByTestId('last-import')).toContainText('登记库.csv');
+  await expect(page.getByTestId('last-import')).toContainText('未导入 1 条');
+  await expect(page.getByTestId('rejected-lines')).toContainText('第 3 行');
+  await expectAccessible(page);
+  expect(unexpected(errors)).toEqual([]);
+});

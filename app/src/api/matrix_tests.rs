@@ -68,6 +68,8 @@ async fn call(app: &TestApp, endpoint: &str) -> Result<(), AppError> {
         "review/application" => review::get_review(0).await.map(drop),
         "review/decide" => review::decide(0, "approve".into(), None).await,
         "review/expiring" => review::expiring_qualifications(1).await.map(drop),
+        "register/status" => register::get_register_status().await.map(drop),
+        "register/import" => register::import_register(files::testing::form(&[], Some(("file", "r.csv", "text/csv", b"x")))).await,
         // @cases:onboarding
         other => panic!("no matrix case for server function {other}: add one"),
     }

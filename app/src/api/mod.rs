@@ -10,6 +10,7 @@ pub mod notices;
 pub mod onboarding;
 pub mod portal;
 pub mod reference;
+pub mod register;
 pub mod review;
 
 #[cfg(all(test, feature = "ssr"))]

@@ -150,16 +150,28 @@ pub async fn sign_in(pool: &Pool, username: &str, password: &str, now_ms: i64) -
 /// The signed-in user behind a session, if the account is still active and its
 /// password has not changed since the session began.
 pub async fn session_user(pool: &Pool, user_id: i64, stamp: i64) -> Result<Option<SessionUser>, sqlx::Error> {
-    let row: Option<(i64, String, String, String, Option<i64>, Option<i64>, Option<String>, Option<String>)> = sqlx::query_as(
-        "SELECT id, username, display_name, role, firm_id, owner_id, region_code, industry_code FROM users \
+    type Row = (i64, String, String, String, Option<i64>, Option<i64>, Option<String>, Option<String>, i64);
+    let row: Option<Row> = sqlx::query_as(
+        "SELECT id, username, display_name, role, firm_id, owner_id, region_code, industry_code, \
+         CASE WHEN oidc_subject IS NULL THEN 0 ELSE 1 END FROM users \
          WHERE id = $1 AND password_changed_at = $2 AND status = 'active'",
     )
     .bind(user_id)
     .bind(stamp)
     .fetch_optional(pool)
     .await?;
-    Ok(row.and_then(|(id, username, display_name, role, firm_id, owner_id, region_code, industry_code)| {
-        Some(SessionUser { id, username, display_name, role: Role::parse(&role)?, firm_id, owner_id, region_code, industry_code })
+    Ok(row.and_then(|(id, username, display_name, role, firm_id, owner_id, region_code, industry_code, external)| {
+        Some(SessionUser {
+            id,
+            username,
+            display_name,
+            role: Role::parse(&role)?,
+            firm_id,
+            owner_id,
+            region_code,
+            industry_code,
+            unified_identity: external != 0,
+        })
     }))
 }
 

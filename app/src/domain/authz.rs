@@ -93,6 +93,8 @@ pub const MATRIX: &[Rule] = &[
     Rule { endpoint: "review/application", audience: Roles(&[Operator, Admin, Regulator]), rows: "operators: all; regulators: within their scope" },
     Rule { endpoint: "review/decide", audience: Roles(&[Operator, Admin]), rows: "submitted applications" },
     Rule { endpoint: "review/expiring", audience: Roles(&[Operator, Admin, Regulator]), rows: "operators: all; regulators: within their scope" },
+    Rule { endpoint: "register/status", audience: Roles(&[Operator, Admin]), rows: "the whole qualification register (size, last import)" },
+    Rule { endpoint: "register/import", audience: Roles(&[Operator, Admin]), rows: "upserts register rows by type + certificate number" },
     // @matrix:onboarding
 ];
 

@@ -14,6 +14,8 @@ pub struct SessionUser {
     pub owner_id: Option<i64>,
     pub region_code: Option<String>,
     pub industry_code: Option<String>,
+    /// Signs in through the unified identity platform (OIDC): it has no usable password.
+    pub unified_identity: bool,
 }
 
 impl SessionUser {

@@ -87,6 +87,7 @@ pub fn App() -> impl IntoView {
                         <Route path=path!("/operator/reviews") view=operator::ReviewQueuePage ssr=SsrMode::Async/>
                         <Route path=path!("/operator/reviews/:id") view=operator::ReviewPage ssr=SsrMode::Async/>
                         <Route path=path!("/operator/expiring") view=operator::ExpiringPage ssr=SsrMode::Async/>
+                        <Route path=path!("/operator/register") view=operator::RegisterPage ssr=SsrMode::Async/>
                         // @routes:onboarding
                     </Routes>
                 </ErrorBoundary>

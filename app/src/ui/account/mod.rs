@@ -178,7 +178,12 @@ pub fn UserMenu() -> impl IntoView {
 pub fn work_links(role: Role) -> &'static [(&'static str, &'static str)] {
     match role {
         Role::Firm => &[("/firm", "nav.firm_workbench")],
-        Role::Operator => &[("/operator/reviews", "nav.reviews"), ("/operator/notices", "nav.manage_notices"), ("/manage/items", "nav.manage_items")],
+        Role::Operator => &[
+            ("/operator/reviews", "nav.reviews"),
+            ("/operator/register", "nav.register"),
+            ("/operator/notices", "nav.manage_notices"),
+            ("/manage/items", "nav.manage_items"),
+        ],
         Role::Regulator => &[("/operator/reviews", "nav.reviews"), ("/manage/items", "nav.manage_items")],
         Role::Admin => &[("/admin/accounts", "nav.accounts"), ("/operator/reviews", "nav.reviews")],
         Role::Leader | Role::Owner => &[],

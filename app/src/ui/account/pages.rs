@@ -143,35 +143,40 @@ pub fn AccountPage() -> impl IntoView {
                         </dl>
                     }
                 }/>
+                <WithUser render=|user| user.unified_identity.then(|| view! {
+                    <p class="panel notice" data-testid="unified-identity">{t("account.unified_identity_no_password")}</p>
+                })/>
+                <WithUser render=move |user| (!user.unified_identity).then(|| view! {
                 <section class="panel">
-                    <h2>{t("account.change_password")}</h2>
-                    <ActionForm action=change_password attr:class="form" attr:novalidate=true>
-                        <div class="field">
-                            <label for="cp-current">{t("account.current_password")}</label>
-                            <input id="cp-current" name="current" type="password" required autocomplete="current-password"
-                                maxlength=PASSWORD_MAX_CHARS.to_string() aria-describedby="current-error"/>
-                            <FieldError field="current" value/>
-                        </div>
-                        <div class="field">
-                            <label for="cp-new">{t("account.new_password")}</label>
-                            <input id="cp-new" name="new_password" type="password" required autocomplete="new-password"
-                                maxlength=PASSWORD_MAX_CHARS.to_string() aria-describedby="new_password-error cp-hint"/>
-                            <p class="hint" id="cp-hint">{t("account.password_hint")}</p>
-                            <FieldError field="new_password" value/>
-                        </div>
-                        <div class="field">
-                            <label for="cp-again">{t("account.password_again")}</label>
-                            <input id="cp-again" name="new_password_again" type="password" required autocomplete="new-password"
-                                maxlength=PASSWORD_MAX_CHARS.to_string() aria-describedby="new_password_again-error"/>
-                            <FieldError field="new_password_again" value/>
-                        </div>
-                        <FormError value fields=PASSWORD_FIELDS/>
-                        <Show when=done>
-                            <p class="form-ok" role="status">{t("account.password_changed")}</p>
-                        </Show>
-                        <button type="submit" class="button primary" disabled=pending>{t("account.change_password")}</button>
-                    </ActionForm>
-                </section>
+                        <h2>{t("account.change_password")}</h2>
+                        <ActionForm action=change_password attr:class="form" attr:novalidate=true>
+                            <div class="field">
+                                <label for="cp-current">{t("account.current_password")}</label>
+                                <input id="cp-current" name="current" type="password" required autocomplete="current-password"
+                                    maxlength=PASSWORD_MAX_CHARS.to_string() aria-describedby="current-error"/>
+                                <FieldError field="current" value/>
+                            </div>
+                            <div class="field">
+                                <label for="cp-new">{t("account.new_password")}</label>
+                                <input id="cp-new" name="new_password" type="password" required autocomplete="new-password"
+                                    maxlength=PASSWORD_MAX_CHARS.to_string() aria-describedby="new_password-error cp-hint"/>
+                                <p class="hint" id="cp-hint">{t("account.password_hint")}</p>
+                                <FieldError field="new_password" value/>
+                            </div>
+                            <div class="field">
+                                <label for="cp-again">{t("account.password_again")}</label>
+                                <input id="cp-again" name="new_password_again" type="password" required autocomplete="new-password"
+                                    maxlength=PASSWORD_MAX_CHARS.to_string() aria-describedby="new_password_again-error"/>
+                                <FieldError field="new_password_again" value/>
+                            </div>
+                            <FormError value fields=PASSWORD_FIELDS/>
+                            <Show when=done>
+                                <p class="form-ok" role="status">{t("account.password_changed")}</p>
+                            </Show>
+                            <button type="submit" class="button primary" disabled=pending>{t("account.change_password")}</button>
+                        </ActionForm>
+                    </section>
+                })/>
             }
         }/>
     }

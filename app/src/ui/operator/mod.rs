@@ -1,5 +1,8 @@
 //! Operator (and regulator) pages: the review queue of registrations and changes,
 //! one application under review, expiring qualifications.
+mod register;
+pub use register::RegisterPage;
+
 use crate::api::review::{expiring_qualifications, get_review, review_queue, Decide, ReviewView};
 use crate::domain::accounts::Role;
 use crate::domain::time::format_shanghai;
