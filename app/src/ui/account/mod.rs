@@ -190,6 +190,19 @@ pub fn work_links(role: Role) -> &'static [(&'static str, &'static str)] {
     }
 }
 
+/// The error a plain form post (a multipart upload, no server action) to the
+/// server function at `path` left in the URL when it was refused.
+pub fn plain_form_error(path: &str) -> Option<AppError> {
+    use_context::<leptos::server::ServerActionError>()
+        .filter(|e| e.path() == path)
+        .map(|e| leptos::server_fn::error::ServerFnUrlError::<AppError>::decode_err(e.err()))
+}
+
+/// The same, as the value `FieldError` and `FormError` read.
+pub fn plain_form_value(path: &str) -> Signal<Option<Result<(), AppError>>> {
+    Signal::stored(plain_form_error(path).map(Err))
+}
+
 /// The error of the last submission when it concerns `field`, next to that field.
 #[component]
 pub fn FieldError<T: Clone + Send + Sync + 'static>(

@@ -249,11 +249,7 @@ pub fn QualificationStep(app: ApplicationView, opts: OnboardingOptions, edit: Op
     let w = actions();
     let value = w.save_qualification.value();
     // the error of a refused upload comes back in the URL (plain form post)
-    let upload_value: Signal<Option<Result<(), crate::error::AppError>>> = Signal::stored(
-        use_context::<leptos::server::ServerActionError>()
-            .filter(|e| e.path() == ATTACH_PATH)
-            .map(|e| Err(leptos::server_fn::error::ServerFnUrlError::<crate::error::AppError>::decode_err(e.err()))),
-    );
+    let upload_value = crate::ui::account::plain_form_value(ATTACH_PATH);
     let editing = edit.and_then(|i| app.draft.qualifications.get(i).cloned().map(|q| (i, q)));
     let rows = app
         .draft

@@ -150,9 +150,7 @@ fn AttachmentsPanel(n: NoticeEdit, uploaded: RwSignal<usize>, detach: ServerActi
     let notice_id = n.id.to_string();
     let files = n.attachments.clone();
     // an upload refused during a plain form post comes back in the URL
-    let no_js_error = use_context::<leptos::server::ServerActionError>()
-        .filter(|e| e.path() == AttachFile::PATH)
-        .map(|e| leptos::server_fn::error::ServerFnUrlError::<AppError>::decode_err(e.err()));
+    let no_js_error = crate::ui::account::plain_form_error(AttachFile::PATH);
     let error = RwSignal::new(no_js_error);
     let busy = RwSignal::new(false);
     let upload = Action::new_local(|data: &leptos::web_sys::FormData| attach_file_local(data.clone()));

@@ -3,9 +3,8 @@
 use crate::api::register::{get_register_status, ImportRegister};
 use crate::domain::accounts::Role;
 use crate::domain::time::format_shanghai;
-use crate::error::AppError;
 use crate::i18n::t;
-use crate::ui::account::{FormError, Signed};
+use crate::ui::account::{plain_form_value, FormError, Signed};
 use crate::ui::components::{ErrorPanel, Loading};
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -21,11 +20,7 @@ pub fn RegisterPage() -> impl IntoView {
         <Signed roles=&[Role::Operator, Role::Admin] render=|| {
             let status = Resource::new(|| (), |_| get_register_status());
             // a refused upload comes back in the URL (plain form post)
-            let error: Signal<Option<Result<(), AppError>>> = Signal::stored(
-                use_context::<leptos::server::ServerActionError>()
-                    .filter(|e| e.path() == IMPORT_PATH)
-                    .map(|e| Err(leptos::server_fn::error::ServerFnUrlError::<AppError>::decode_err(e.err()))),
-            );
+            let error = plain_form_value(IMPORT_PATH);
             view! {
                 <section class="panel">
                     <h2>{t("register.upload")}</h2>
