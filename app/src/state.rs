@@ -52,6 +52,10 @@ pub struct AppState {
     /// Sign-in and sign-up attempts per client address (per server instance;
     /// the per-account lockout is in the database and shared).
     pub attempts: Arc<AttemptLimiter>,
+    /// Seals quote amounts and draw secrets until their opening.
+    pub sealer: Arc<crate::sealing::Sealer>,
+    /// Live updates to open pages (see `crate::live`).
+    pub live: Arc<crate::live::LiveHub>,
 }
 
 /// `governor`'s clock, driven by our injectable one.
@@ -99,5 +103,32 @@ impl FromRef<AppState> for LeptosOptions {
 impl AppState {
     pub fn now_ms(&self) -> i64 {
         self.clock.now_ms()
+    }
+}
+
+/// The system clock moved by an offset that only the test-clock endpoint
+/// changes (`server --test-clock`, for browser tests of deadlines: they move
+/// time forward instead of waiting). Never enabled in production.
+pub struct OffsetClock(AtomicI64);
+
+impl OffsetClock {
+    pub fn new() -> Self {
+        OffsetClock(AtomicI64::new(0))
+    }
+    /// Moves the clock forward (or back) by `ms`.
+    pub fn advance(&self, ms: i64) {
+        self.0.fetch_add(ms, Ordering::SeqCst);
+    }
+}
+
+impl Default for OffsetClock {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Clock for OffsetClock {
+    fn now_ms(&self) -> i64 {
+        SystemClock.now_ms() + self.0.load(Ordering::SeqCst)
     }
 }

@@ -2,6 +2,8 @@
 mod oidc;
 mod files;
 mod origin;
+mod live;
+mod verify_draw;
 
 use app::db::{self, demo::DemoOptions, Backend};
 use app::state::{AppState, Clock, SystemClock};
@@ -57,6 +59,17 @@ struct Cli {
     /// Minutes of inactivity after which a session ends.
     #[arg(long, env = "ZJCS_SESSION_MINUTES", default_value_t = 480, global = true)]
     session_minutes: i64,
+    /// The sealing key (64 hex digits) that keeps quotes and draw secrets
+    /// encrypted until opening; when unset it is read from (or created in) the key file.
+    #[arg(long, env = "ZJCS_SEALING_KEY", hide_env_values = true, global = true)]
+    sealing_key: Option<String>,
+    /// File holding the sealing key (created with mode 0600 when missing).
+    #[arg(long, env = "ZJCS_SEALING_KEY_FILE", default_value = "data/sealing.key", global = true)]
+    sealing_key_file: std::path::PathBuf,
+    /// Browser tests only: let `POST /__test/clock?advance_ms=N` move the server's
+    /// clock forward, so deadlines pass without waiting. Never in production.
+    #[arg(long, env = "ZJCS_TEST_CLOCK", global = true)]
+    test_clock: bool,
     #[command(flatten)]
     oidc: oidc::OidcArgs,
     #[command(subcommand)]
@@ -71,6 +84,13 @@ enum Command {
     Migrate,
     /// Load the demo market now (refuses if it is already loaded), then exit.
     Demo,
+    /// Check a published draw (JSON with procurement_code, commitment, secret,
+    /// registrants, registrant_hash, seed, ranking): recomputes it with the same
+    /// code as the server; exits with status 1 when anything does not match.
+    /// Needs no database.
+    VerifyDraw {
+        file: std::path::PathBuf,
+    },
     /// Import the qualification register from a CSV file (header:
     /// type_code,certificate_no,holder_credit_code,holder_name,grade,valid_from,valid_to,revoked).
     ImportRegister {
@@ -100,8 +120,15 @@ async fn main() {
 }
 
 async fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
+    if let Some(Command::VerifyDraw { file }) = &cli.command {
+        return verify_draw::command(file);
+    }
     let started = Instant::now();
-    let clock: Arc<dyn Clock> = Arc::new(SystemClock);
+    let test_clock = cli.test_clock.then(|| Arc::new(app::state::OffsetClock::new()));
+    let clock: Arc<dyn Clock> = match &test_clock {
+        Some(c) => c.clone(),
+        None => Arc::new(SystemClock),
+    };
     let (pool, backend) = db::connect(&cli.database_url, cli.db_connections)
         .await
         .map_err(|e| format!("cannot open database {}: {e}", cli.database_url))?;
@@ -163,6 +190,7 @@ async fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
             println!("administrator {username} created (id {id})");
             return Ok(());
         }
+        Command::VerifyDraw { .. } => return Ok(()), // done above, before the database opens
         Command::Serve => {}
     }
 
@@ -180,7 +208,16 @@ async fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
     let leptos_options = conf.leptos_options;
     let attempts = Arc::new(app::state::AttemptLimiter::new(cli.sign_in_per_minute, clock.clone()));
     let sessions = app::db::sessions::DbSessionStore::new(pool.clone(), clock.clone());
-    let state = AppState { leptos_options: leptos_options.clone(), pool, backend, clock, attempts };
+    let sealer = Arc::new(match &cli.sealing_key {
+        Some(key) => app::sealing::Sealer::from_hex(key),
+        None => app::sealing::Sealer::load_or_create(&cli.sealing_key_file),
+    }
+    .map_err(|e| format!("sealing key: {e}"))?);
+    // live updates: LISTEN on PostgreSQL so every instance hears every change
+    let live = app::live::LiveHub::new(pool.clone(), backend);
+    live.start(&cli.database_url);
+    let state = AppState { leptos_options: leptos_options.clone(), pool, backend, clock, attempts, sealer, live: live.clone() };
+    tokio::spawn(trading_scheduler(state.clone()));
     tokio::spawn({
         let sessions = sessions.clone();
         async move {
@@ -208,6 +245,8 @@ async fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
         .route("/lang/{tag}", get(switch_language))
         .route("/healthz", get(|| async { "ok" }))
         .merge(files::routes())
+        .merge(live::routes())
+        .merge(test_clock_routes(test_clock.clone()))
         .route(
             "/api/{*fn_name}",
             axum::routing::post({
@@ -243,7 +282,11 @@ async fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
         started.elapsed().as_millis()
     );
     axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
-        .with_graceful_shutdown(shutdown_signal())
+        .with_graceful_shutdown(async move {
+            shutdown_signal().await;
+            // end open event streams, or they would hold up the shutdown
+            live.shut_down();
+        })
         .await?;
     Ok(())
 }
@@ -276,4 +319,41 @@ async fn shutdown_signal() {
     #[cfg(not(unix))]
     let term = std::future::pending::<()>();
     tokio::select! { _ = ctrl_c => {}, _ = term => {} }
+}
+
+/// Moves procurements along as time passes, without anyone touching them:
+/// closes them at the deadline (draw, opening), ends publicity, lapses
+/// unconfirmed awards. Every step is a conditional update, so with several
+/// instances each step still happens exactly once.
+async fn trading_scheduler(state: AppState) {
+    let mut every = tokio::time::interval(std::time::Duration::from_secs(1));
+    every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        every.tick().await;
+        if let Err(e) = app::db::trading::advance(&state, state.now_ms()).await {
+            tracing::warn!(error = %e, "trading scheduler");
+        }
+    }
+}
+
+/// `POST /__test/clock?advance_ms=N` when `--test-clock` is on; nothing otherwise.
+fn test_clock_routes(clock: Option<Arc<app::state::OffsetClock>>) -> Router<AppState> {
+    let Some(clock) = clock else { return Router::new() };
+    tracing::warn!("test clock enabled: POST /__test/clock moves time");
+    Router::new().route(
+        "/__test/clock",
+        axum::routing::post(move |axum::extract::State(state): axum::extract::State<AppState>, Query(q): Query<HashMap<String, String>>| {
+            let clock = clock.clone();
+            async move {
+                let Some(ms) = q.get("advance_ms").and_then(|v| v.parse::<i64>().ok()) else {
+                    return (StatusCode::BAD_REQUEST, "advance_ms=<milliseconds>".to_string()).into_response();
+                };
+                clock.advance(ms);
+                let now = state.now_ms();
+                // run the time-driven steps at once so the test need not wait for the scheduler tick
+                let _ = app::db::trading::advance(&state, now).await;
+                now.to_string().into_response()
+            }
+        }),
+    )
 }

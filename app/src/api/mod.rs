@@ -12,11 +12,14 @@ pub mod portal;
 pub mod reference;
 pub mod register;
 pub mod review;
+pub mod trading;
 
 #[cfg(all(test, feature = "ssr"))]
 mod matrix_tests;
 #[cfg(all(test, feature = "ssr"))]
 mod onboarding_tests;
+#[cfg(all(test, feature = "ssr"))]
+mod trading_tests;
 
 #[cfg(feature = "ssr")]
 pub(crate) mod ctx {

@@ -17,6 +17,7 @@ pub mod register;
 pub mod sql;
 #[cfg(test)]
 pub mod testing;
+pub mod trading;
 
 use sqlx::any::AnyPoolOptions;
 use std::time::Duration;

@@ -79,12 +79,16 @@ impl TestApp {
             None => DemoReport::default(),
         };
         let clock = Arc::new(ManualClock::new(TEST_NOW_MS));
+        let live = crate::live::LiveHub::new(pool.clone(), backend);
+        live.start(&url);
         let state = AppState {
             leptos_options: leptos::config::LeptosOptions::builder().output_name("zjcs").build(),
             pool,
             backend,
             clock: clock.clone(),
             attempts: Arc::new(crate::state::AttemptLimiter::new(crate::state::SIGN_IN_PER_MINUTE, clock.clone())),
+            sealer: Arc::new(crate::sealing::Sealer::random()),
+            live,
         };
         let owner = Owner::new();
         owner.with(|| provide_context(state.clone()));

@@ -96,6 +96,27 @@ pub const MATRIX: &[Rule] = &[
     Rule { endpoint: "register/status", audience: Roles(&[Operator, Admin]), rows: "the whole qualification register (size, last import)" },
     Rule { endpoint: "register/import", audience: Roles(&[Operator, Admin]), rows: "upserts register rows by type + certificate number" },
     // @matrix:onboarding
+    // trading (交易)
+    Rule { endpoint: "trading/list", audience: Public, rows: "published announcements; `mine`: the caller's firm scope" },
+    Rule { endpoint: "trading/announcement", audience: Public, rows: "published announcements; no sealed value before opening" },
+    Rule { endpoint: "trading/my_part", audience: SignedIn, rows: "the caller's own firm or owner organisation" },
+    Rule { endpoint: "trading/options", audience: Roles(&[Owner]), rows: "items in force; regions within the owner's region" },
+    Rule { endpoint: "trading/owner_desk", audience: Roles(&[Owner]), rows: "the caller's owner organisation's announcements" },
+    Rule { endpoint: "trading/draft", audience: Roles(&[Owner]), rows: "the caller's own drafts" },
+    Rule { endpoint: "trading/save", audience: Roles(&[Owner]), rows: "the caller's own drafts; regions within the owner's region" },
+    Rule { endpoint: "trading/cancel", audience: Roles(&[Owner]), rows: "the caller's own announcements" },
+    Rule { endpoint: "trading/register", audience: Roles(&[Firm]), rows: "the caller's own firm" },
+    Rule { endpoint: "trading/quote", audience: Roles(&[Firm]), rows: "the caller's own firm" },
+    Rule { endpoint: "trading/withdraw", audience: Roles(&[Firm]), rows: "the caller's own firm" },
+    Rule { endpoint: "trading/justify", audience: Roles(&[Firm]), rows: "the caller's own quote" },
+    Rule { endpoint: "trading/decide_quote", audience: Roles(&[Owner]), rows: "the caller's own announcements" },
+    Rule { endpoint: "trading/merit_scores", audience: Roles(&[Owner]), rows: "the caller's own announcements" },
+    Rule { endpoint: "trading/finish_merit", audience: Roles(&[Owner]), rows: "the caller's own announcements" },
+    Rule { endpoint: "trading/respond_award", audience: Roles(&[Firm]), rows: "the caller's own award" },
+    Rule { endpoint: "trading/object", audience: Roles(&[Firm]), rows: "announcements the caller's firm took part in" },
+    Rule { endpoint: "trading/objection_act", audience: Roles(&[Owner, Firm, Regulator, Operator, Admin]), rows: "owner: its announcements; firm: its objections; regulator: its industry within its region" },
+    Rule { endpoint: "trading/participations", audience: Roles(&[Firm]), rows: "the caller's own firm" },
+    Rule { endpoint: "trading/escalated", audience: Roles(&[Regulator, Operator, Admin]), rows: "regulator: its industry within its region; operator: all" },
 ];
 
 pub fn rule(endpoint: &str) -> Option<&'static Rule> {

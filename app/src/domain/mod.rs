@@ -1,17 +1,24 @@
 //! Pure domain rules: no IO, no Leptos. Compiled for the server and the browser.
 pub mod accounts;
+pub mod announcement;
 pub mod authz;
+pub mod calendar;
 pub mod catalogue;
 pub mod credit_code;
+pub mod draw;
+pub mod eligibility;
 pub mod files;
 #[cfg(feature = "ssr")]
 pub mod markdown;
+pub mod merit;
 pub mod money;
+pub mod objection;
 pub mod onboarding;
 pub mod paging;
 pub mod privacy;
 pub mod procurement;
 pub mod qualification;
+pub mod quote;
 pub mod region;
 pub mod stats;
 pub mod time;

@@ -8,6 +8,7 @@ pub mod files;
 pub mod notices;
 pub mod onboarding;
 pub mod portal;
+pub mod trading;
 
 use serde::{Deserialize, Serialize};
 

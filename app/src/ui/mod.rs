@@ -5,8 +5,10 @@ pub mod components;
 pub mod manage;
 pub mod notices;
 pub mod firm;
+pub mod live;
 pub mod operator;
 pub mod public;
+pub mod trading;
 
 use crate::i18n::{provide_locale, t, use_locale};
 use leptos::prelude::*;
@@ -63,7 +65,7 @@ pub fn App() -> impl IntoView {
                         <Route path=StaticSegment("") view=public::HomePage ssr=SsrMode::Async/>
                         <Route path=path!("/items") view=public::CataloguePage ssr=SsrMode::Async/>
                         <Route path=path!("/items/:code") view=public::ItemPage ssr=SsrMode::Async/>
-                        <Route path=path!("/announcements/:code") view=public::AnnouncementPage ssr=SsrMode::Async/>
+                        <Route path=path!("/announcements/:code") view=trading::TradingAnnouncementPage ssr=SsrMode::Async/>
                         <Route path=path!("/firms") view=public::FirmsPage ssr=SsrMode::Async/>
                         <Route path=path!("/firms/:code") view=public::FirmPage ssr=SsrMode::Async/>
                         <Route path=path!("/stats") view=public::StatsPage ssr=SsrMode::Async/>
@@ -89,6 +91,14 @@ pub fn App() -> impl IntoView {
                         <Route path=path!("/operator/expiring") view=operator::ExpiringPage ssr=SsrMode::Async/>
                         <Route path=path!("/operator/register") view=operator::RegisterPage ssr=SsrMode::Async/>
                         // @routes:onboarding
+                        <Route path=path!("/announcements") view=trading::AnnouncementsPage ssr=SsrMode::Async/>
+                        // @routes:trading-public
+                        <Route path=path!("/owner") view=trading::desk::OwnerDeskPage ssr=SsrMode::Async/>
+                        <Route path=path!("/owner/announcements/new") view=trading::desk::NewAnnouncementPage ssr=SsrMode::Async/>
+                        <Route path=path!("/owner/announcements/:code/edit") view=trading::desk::EditAnnouncementPage ssr=SsrMode::Async/>
+                        <Route path=path!("/firm/trading") view=trading::desk::FirmTradingPage ssr=SsrMode::Async/>
+                        <Route path=path!("/regulator/objections") view=trading::desk::EscalatedObjectionsPage ssr=SsrMode::Async/>
+                        // @routes:trading-desk
                     </Routes>
                 </ErrorBoundary>
             </main>
@@ -136,6 +146,7 @@ fn Header() -> impl IntoView {
                 <nav class="site-nav" aria-label=t("nav.main")>
                     <A href="/" exact=true>{t("nav.home")}</A>
                     <A href="/items">{t("nav.catalogue")}</A>
+                    <A href="/announcements">{t("trading.nav")}</A>
                     <A href="/firms">{t("nav.firms")}</A>
                     <A href="/notices">{t("notices.nav")}</A>
                     <A href="/stats">{t("nav.stats")}</A>

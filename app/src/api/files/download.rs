@@ -186,7 +186,7 @@ mod tests {
         let (mine, theirs) = (firms[0].0, firms[1].0);
         let uploader = app.account("firm.a1", Role::Firm, AccountScope { firm_id: Some(mine), ..Default::default() }).await;
         let colleague = app.account("firm.a2", Role::Firm, AccountScope { firm_id: Some(mine), ..Default::default() }).await;
-        let other = app.account("firm.b", Role::Firm, AccountScope { firm_id: Some(theirs), ..Default::default() }).await;
+        let other = app.account("firm.other", Role::Firm, AccountScope { firm_id: Some(theirs), ..Default::default() }).await;
         let regulator = app.account("reg.dl", Role::Regulator, AccountScope { region_code: Some("510000"), industry_code: Some("ZJ"), ..Default::default() }).await;
         let leader = app.account("leader.dl", Role::Leader, AccountScope { region_code: Some("510000"), ..Default::default() }).await;
         let doc = store(pool, &NewFile { kind: FileKind::Pdf, name: "资质证书.pdf", bytes: PDF, uploaded_by: Some(uploader), firm_id: Some(mine) }, 1).await.unwrap();

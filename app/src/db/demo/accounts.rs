@@ -8,7 +8,7 @@ use crate::model::onboarding::ApplicationKind;
 
 /// (username, password, role, region, industry, organisation): the firm and owner
 /// accounts belong to the first active firm / first owner, `firm.pending` to the
-/// first firm awaiting review.
+/// first firm awaiting review, `firm.b`…`firm.d` to the next active firms.
 pub const DEMO_ACCOUNTS: &[(&str, &str, Role, Option<&str>, Option<&str>)] = &[
     ("admin", "Zjcs-Demo-2026", Role::Admin, None, None),
     ("operator", "Zjcs-Demo-2026", Role::Operator, None, None),
@@ -18,6 +18,10 @@ pub const DEMO_ACCOUNTS: &[(&str, &str, Role, Option<&str>, Option<&str>)] = &[
     ("leader.cd", "Zjcs-Demo-2026", Role::Leader, Some("510100"), None),
     ("firm", "Zjcs-Demo-2026", Role::Firm, None, None),
     ("firm.pending", "Zjcs-Demo-2026", Role::Firm, None, None),
+    // three more active firms that offer every item `firm` offers (competitors in trading demos)
+    ("firm.b", "Zjcs-Demo-2026", Role::Firm, None, None),
+    ("firm.c", "Zjcs-Demo-2026", Role::Firm, None, None),
+    ("firm.d", "Zjcs-Demo-2026", Role::Firm, None, None),
     ("owner", "Zjcs-Demo-2026", Role::Owner, None, None),
 ];
 
@@ -41,12 +45,17 @@ pub async fn load(pool: &Pool, now_ms: i64) -> Result<usize, AccountsError> {
         sqlx::query_as("SELECT id, name FROM firms WHERE status = 'active' ORDER BY id LIMIT 1").fetch_optional(pool).await?;
     let first_pending: Option<(i64, String)> =
         sqlx::query_as("SELECT id, name FROM firms WHERE status = 'submitted' ORDER BY id LIMIT 1").fetch_optional(pool).await?;
+    let active: Vec<(i64, String)> =
+        sqlx::query_as("SELECT id, name FROM firms WHERE status = 'active' ORDER BY id LIMIT 4").fetch_all(pool).await?;
     let first_owner: Option<(i64, String)> = sqlx::query_as("SELECT id, name FROM owners ORDER BY id LIMIT 1").fetch_optional(pool).await?;
     let mut created = 0;
     for (username, password, role, region, industry) in DEMO_ACCOUNTS {
         let (firm, owner) = match *username {
             "firm" => (first_active.clone(), None),
             "firm.pending" => (first_pending.clone(), None),
+            "firm.b" => (active.get(1).cloned(), None),
+            "firm.c" => (active.get(2).cloned(), None),
+            "firm.d" => (active.get(3).cloned(), None),
             "owner" => (None, first_owner.clone()),
             _ => (None, None),
         };
@@ -66,6 +75,19 @@ pub async fn load(pool: &Pool, now_ms: i64) -> Result<usize, AccountsError> {
         };
         create_user(pool, &user, now_ms).await?;
         created += 1;
+    }
+    // firm.b … firm.d compete with `firm` on every item it offers
+    if let Some((first, _)) = active.first() {
+        for (other, _) in active.iter().skip(1) {
+            sqlx::query(
+                "INSERT INTO firm_items (firm_id, item_id, fee_standard, promised_days) \
+                 SELECT $1, item_id, fee_standard, promised_days FROM firm_items WHERE firm_id = $2 ON CONFLICT DO NOTHING",
+            )
+            .bind(other)
+            .bind(first)
+            .execute(pool)
+            .await?;
+        }
     }
     // the demo firms awaiting review get the application the operator reviews
     let pending: Vec<(i64, i64)> =

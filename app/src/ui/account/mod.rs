@@ -177,16 +177,18 @@ pub fn UserMenu() -> impl IntoView {
 /// The work pages of a role, for the header (the pages check the role again).
 pub fn work_links(role: Role) -> &'static [(&'static str, &'static str)] {
     match role {
-        Role::Firm => &[("/firm", "nav.firm_workbench")],
+        Role::Firm => &[("/firm", "nav.firm_workbench"), ("/firm/trading", "desk.nav_participations")],
         Role::Operator => &[
             ("/operator/reviews", "nav.reviews"),
+            ("/regulator/objections", "desk.nav_objections"),
             ("/operator/register", "nav.register"),
             ("/operator/notices", "nav.manage_notices"),
             ("/manage/items", "nav.manage_items"),
         ],
-        Role::Regulator => &[("/operator/reviews", "nav.reviews"), ("/manage/items", "nav.manage_items")],
+        Role::Regulator => &[("/operator/reviews", "nav.reviews"), ("/manage/items", "nav.manage_items"), ("/regulator/objections", "desk.nav_objections")],
         Role::Admin => &[("/admin/accounts", "nav.accounts"), ("/operator/reviews", "nav.reviews")],
-        Role::Leader | Role::Owner => &[],
+        Role::Owner => &[("/owner", "desk.nav_projects")],
+        Role::Leader => &[],
     }
 }
 

@@ -1,0 +1,415 @@
+//! Trading end to end at the server-function level, with the injected clock:
+//! each selection method from publication to a final award, deadlines to the
+//! millisecond, sealed quotes, verifiable draws, objections, concurrency.
+use super::trading::*;
+use crate::db::testing::{AccountScope, TestApp};
+use crate::domain::accounts::Role;
+use crate::domain::announcement::parse_local_datetime;
+use crate::domain::money::Fen;
+use crate::error::AppError;
+use crate::model::trading::AnnouncementForm;
+
+const DEADLINE: &str = "2026-11-27T17:00";
+
+struct Market {
+    app: TestApp,
+    owner_user: i64,
+    item_code: String,
+    region_code: String,
+    /// (firm id, credit code, user id)
+    firms: Vec<(i64, String, i64)>,
+}
+
+async fn market(firm_count: usize) -> Market {
+    let app = TestApp::new().await;
+    let pool = &app.state.pool;
+    let (item_id, item_code): (i64, String) = sqlx::query_as(&format!(
+        "SELECT s.id, s.code FROM service_items s WHERE {} ORDER BY s.id LIMIT 1",
+        crate::db::catalogue::in_force_sql("s", "$1")
+    ))
+    .bind(crate::domain::time::date_shanghai(app.clock_now()))
+    .fetch_one(pool)
+    .await
+    .unwrap();
+    let firms: Vec<(i64, String)> = sqlx::query_as("SELECT id, credit_code FROM firms WHERE status = 'active' ORDER BY id LIMIT $1")
+        .bind(firm_count as i64)
+        .fetch_all(pool)
+        .await
+        .unwrap();
+    assert_eq!(firms.len(), firm_count, "the demo market has enough active firms");
+    let mut out = Vec::new();
+    for (i, (id, code)) in firms.into_iter().enumerate() {
+        sqlx::query("INSERT INTO firm_items (firm_id, item_id, fee_standard, promised_days) VALUES ($1, $2, '按国家标准', 10) ON CONFLICT DO NOTHING")
+            .bind(id)
+            .bind(item_id)
+            .execute(pool)
+            .await
+            .unwrap();
+        let user = app.account(&format!("trading.firm{i}"), Role::Firm, AccountScope { firm_id: Some(id), ..Default::default() }).await;
+        out.push((id, code, user));
+    }
+    let (owner_id, region_code): (i64, String) = sqlx::query_as("SELECT id, region_code FROM owners ORDER BY id LIMIT 1").fetch_one(pool).await.unwrap();
+    let owner_user = app.account("trading.owner", Role::Owner, AccountScope { owner_id: Some(owner_id), ..Default::default() }).await;
+    Market { app, owner_user, item_code, region_code, firms: out }
+}
+
+impl TestApp {
+    fn clock_now(&self) -> i64 {
+        crate::state::Clock::now_ms(&*self.clock)
+    }
+}
+
+fn form(m: &Market, method: &str) -> AnnouncementForm {
+    AnnouncementForm {
+        title: "某某项目环境影响评价服务".into(),
+        project_code: "2611-510100-04-01-000001".into(),
+        item_code: m.item_code.clone(),
+        region_code: m.region_code.clone(),
+        funding: "fiscal".into(),
+        budget: "100000".into(),
+        scope: "编制环境影响报告书".into(),
+        match_mode: "any".into(),
+        service_days: "30".into(),
+        deadline: DEADLINE.into(),
+        method: method.into(),
+        contact_name: "李工".into(),
+        contact_phone: "028-85551234".into(),
+        price_weight: "40".into(),
+        criteria: "技术方案:40\n服务团队:20".into(),
+        ..Default::default()
+    }
+}
+
+impl Market {
+    async fn as_owner(&self) {
+        self.app.sign_in_as(self.owner_user).await;
+    }
+    async fn as_firm(&self, i: usize) {
+        self.app.sign_in_as(self.firms[i].2).await;
+    }
+    async fn publish(&self, method: &str) -> String {
+        self.as_owner().await;
+        self.app.run(save_announcement(None, form(self, method), Some("1".into()))).await.unwrap()
+    }
+    async fn page(&self, code: &str) -> crate::model::trading::Announcement {
+        self.app.run(get_trading_announcement(code.into())).await.unwrap()
+    }
+    async fn advance_to(&self, ms: i64) {
+        self.app.clock.set(ms);
+        crate::db::trading::advance(&self.app.state, ms).await.unwrap();
+    }
+}
+
+fn deadline() -> i64 {
+    parse_local_datetime(DEADLINE).unwrap()
+}
+
+#[tokio::test]
+async fn random_draw_from_publication_to_a_final_award_with_a_decline_and_an_objection() {
+    let m = market(5).await;
+    let code = m.publish("random_draw").await;
+    let a = m.page(&code).await;
+    assert_eq!(a.status, "published");
+    let commitment = a.draw_commitment.clone().expect("the draw commitment is public from publication");
+    for i in 0..4 {
+        m.as_firm(i).await;
+        m.app.run(register_interest(code.clone())).await.unwrap();
+    }
+    // a firm may withdraw and come back before the deadline
+    m.as_firm(3).await;
+    m.app.run(withdraw_participation(code.clone())).await.unwrap();
+    assert_eq!(m.page(&code).await.participant_count, 3);
+    m.app.run(register_interest(code.clone())).await.unwrap();
+    assert_eq!(m.page(&code).await.participant_count, 4);
+    // nothing moves before the deadline
+    m.advance_to(deadline() - 1).await;
+    assert_eq!(m.page(&code).await.status, "published");
+    m.advance_to(deadline()).await;
+    let a = m.page(&code).await;
+    assert_eq!(a.status, "selected");
+    assert_eq!(a.draws.len(), 1);
+    let d = &a.draws[0].draw;
+    assert_eq!(d.commitment, commitment, "the secret revealed is the one committed to");
+    assert_eq!(crate::domain::draw::verify(d), Ok(()));
+    assert_eq!(d.registrants.len(), 4);
+    assert_eq!(a.candidates.len(), 4);
+    assert_eq!(a.candidates[0].credit_code, d.ranking[0]);
+    let award = a.award.clone().unwrap();
+    assert_eq!((award.status.as_str(), award.credit_code.clone()), ("publicity", d.ranking[0].clone()));
+
+    // the first declines: the next in the ranking is selected, the refusal stays on record
+    let idx = |credit: &str| m.firms.iter().position(|f| f.1 == credit).unwrap();
+    let first = idx(&d.ranking[0]);
+    m.as_firm(first).await;
+    assert_eq!(
+        m.app.run(respond_award(code.clone(), "decline".into(), Some("短".into()))).await,
+        Err(AppError::invalid("reason", "trading.decline_reason_invalid"))
+    );
+    m.app.run(respond_award(code.clone(), "decline".into(), Some("人员已满负荷，无法按期完成".into()))).await.unwrap();
+    let a = m.page(&code).await;
+    assert_eq!(a.candidates[0].status, "declined");
+    assert_eq!(a.award.as_ref().unwrap().credit_code, d.ranking[1]);
+    let second = idx(&d.ranking[1]);
+    m.as_firm(second).await;
+    m.app.run(respond_award(code.clone(), "confirm".into(), None)).await.unwrap();
+
+    // a losing participant objects; the owner answers; the firm escalates; the regulator dismisses
+    let loser = idx(&d.ranking[2]);
+    m.as_firm(loser).await;
+    let id = m.app.run(file_objection(code.clone(), "中选单位的业绩材料与事实不符，请核查".into())).await.unwrap();
+    m.as_owner().await;
+    m.app.run(act_on_objection(id, "answer".into(), Some("经核查，业绩材料真实有效".into()))).await.unwrap();
+    m.as_firm(loser).await;
+    m.app.run(act_on_objection(id, "escalate".into(), None)).await.unwrap();
+    // publicity ends, but the escalated objection keeps the award open
+    let ends = m.page(&code).await.award.unwrap().publicity_ends_at.unwrap();
+    m.advance_to(ends + 1).await;
+    assert_eq!(m.page(&code).await.award.unwrap().status, "publicity");
+    let region = m.region_code.clone();
+    let industry: String = sqlx::query_scalar("SELECT industry_code FROM procurements WHERE code = $1").bind(&code).fetch_one(&m.app.state.pool).await.unwrap();
+    let reg = m.app.account("trading.reg", Role::Regulator, AccountScope { region_code: Some(&region), industry_code: Some(&industry), ..Default::default() }).await;
+    m.app.sign_in_as(reg).await;
+    assert_eq!(m.app.run(escalated_objections()).await.unwrap().len(), 1);
+    m.app.run(act_on_objection(id, "dismiss".into(), Some("质疑理由不成立".into()))).await.unwrap();
+    m.advance_to(ends + 2).await;
+    let a = m.page(&code).await;
+    assert_eq!(a.award.as_ref().unwrap().status, "final");
+    assert_eq!(a.objections[0].decision.as_deref(), Some("dismissed"));
+    assert!(a.events.iter().any(|e| e.kind == "final"));
+}
+
+#[tokio::test]
+async fn too_few_registrants_fail_the_draw() {
+    let m = market(2).await;
+    let code = m.publish("random_draw").await;
+    for i in 0..2 {
+        m.as_firm(i).await;
+        m.app.run(register_interest(code.clone())).await.unwrap();
+    }
+    m.advance_to(deadline()).await;
+    let a = m.page(&code).await;
+    assert_eq!(a.status, "failed");
+    assert!(a.draws.is_empty() && a.award.is_none());
+}
+
+#[tokio::test]
+async fn a_quote_one_millisecond_before_the_deadline_counts_and_one_after_is_refused() {
+    let m = market(2).await;
+    let code = m.publish("price_competition").await;
+    m.as_firm(0).await;
+    m.app.clock.set(deadline() - 1);
+    m.app.run(submit_quote(code.clone(), "90000".into())).await.unwrap();
+    m.as_firm(1).await;
+    m.app.clock.set(deadline() + 1);
+    assert_eq!(
+        m.app.run(submit_quote(code.clone(), "80000".into())).await,
+        Err(AppError::invalid("deadline", "trading.deadline_passed"))
+    );
+    // withdrawal is refused too
+    m.as_firm(0).await;
+    assert_eq!(m.app.run(withdraw_participation(code.clone())).await, Err(AppError::invalid("deadline", "trading.deadline_passed")));
+}
+
+#[tokio::test]
+async fn sealed_quotes_stay_unreadable_until_opening_then_match_their_receipts() {
+    let m = market(4).await;
+    let code = m.publish("price_competition").await;
+    let amounts = ["87654.32", "91234.56", "95555.55", "61111.11"];
+    let mut receipts = Vec::new();
+    for (i, amount) in amounts.iter().enumerate() {
+        m.as_firm(i).await;
+        receipts.push(m.app.run(submit_quote(code.clone(), amount.to_string())).await.unwrap());
+    }
+    // above the ceiling is refused
+    assert_eq!(m.app.run(submit_quote(code.clone(), "100000.01".into())).await, Err(AppError::invalid("amount", "trading.amount_above_ceiling")));
+    // no role sees an amount before opening: not the page, not the owner's view, not the database
+    for fen in ["8765432", "9123456", "9555555", "6111111"] {
+        m.as_owner().await;
+        let page = serde_json::to_string(&m.page(&code).await).unwrap();
+        assert!(!page.contains(fen), "the public page leaks {fen}");
+        let part = serde_json::to_string(&m.app.run(get_my_part(code.clone())).await.unwrap()).unwrap();
+        assert!(!part.contains(fen));
+        let raw: Vec<(String,)> = sqlx::query_as("SELECT sealed FROM sealed_quotes").fetch_all(&m.app.state.pool).await.unwrap();
+        assert!(raw.iter().all(|(s,)| !s.contains(fen)));
+        let opened: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM quotes q JOIN procurements p ON p.id = q.procurement_id WHERE p.code = $1")
+            .bind(&code)
+            .fetch_one(&m.app.state.pool)
+            .await
+            .unwrap();
+        assert_eq!(opened, 0);
+    }
+    assert_eq!(m.page(&code).await.participant_count, 4);
+    m.advance_to(deadline()).await;
+    let a = m.page(&code).await;
+    assert_eq!(a.quotes.len(), 4);
+    for q in &a.quotes {
+        let r = crate::db::trading::quote_receipt(&code, &q.credit_code, Fen(q.amount_fen), q.salt.as_deref().unwrap());
+        assert_eq!(Some(r.clone()), q.receipt, "the opened amount matches the receipt given at submission");
+        assert!(receipts.contains(&r));
+    }
+    // 61111.11 is below 80% of the others' average: the owner must decide first
+    assert_eq!(a.status, "closed");
+    let low = a.quotes.iter().find(|q| q.abnormal != 0).unwrap().credit_code.clone();
+    assert_eq!(low, m.firms[3].1);
+    m.as_firm(3).await;
+    assert!(m.app.run(get_my_part(code.clone())).await.unwrap().must_justify);
+    m.app.run(justify_quote(code.clone(), "本单位在该区域有在建项目，可共享人员和设备".into())).await.unwrap();
+    m.as_owner().await;
+    m.app.run(decide_quote(code.clone(), low.clone(), "reject".into())).await.unwrap();
+    let a = m.page(&code).await;
+    assert_eq!(a.status, "selected");
+    let award = a.award.unwrap();
+    assert_eq!((award.credit_code.as_str(), award.amount_fen), (m.firms[0].1.as_str(), 8_765_432), "the lowest valid quote wins");
+    assert!(a.candidates.iter().all(|c| c.credit_code != low), "a rejected quote is not ranked");
+}
+
+#[tokio::test]
+async fn equal_lowest_quotes_are_ranked_by_a_verifiable_tie_draw() {
+    let m = market(3).await;
+    let code = m.publish("price_competition").await;
+    for (i, amount) in ["90000", "90000", "95000"].iter().enumerate() {
+        m.as_firm(i).await;
+        m.app.run(submit_quote(code.clone(), amount.to_string())).await.unwrap();
+    }
+    m.advance_to(deadline()).await;
+    let a = m.page(&code).await;
+    assert_eq!(a.status, "selected");
+    assert_eq!(a.draws.len(), 1);
+    assert_eq!(a.draws[0].purpose, "tie-1");
+    assert_eq!(crate::domain::draw::verify(&a.draws[0].draw), Ok(()));
+    assert_eq!(a.award.unwrap().credit_code, a.draws[0].draw.ranking[0]);
+    assert_eq!(a.candidates[2].credit_code, m.firms[2].1);
+}
+
+#[tokio::test]
+async fn merit_selection_scores_by_the_published_formula() {
+    let m = market(3).await;
+    let code = m.publish("merit").await;
+    for (i, amount) in ["80000", "100000", "90000"].iter().enumerate() {
+        m.as_firm(i).await;
+        m.app.run(submit_quote(code.clone(), amount.to_string())).await.unwrap();
+    }
+    m.advance_to(deadline()).await;
+    assert_eq!(m.page(&code).await.status, "closed");
+    m.as_owner().await;
+    let c = |i: usize| m.firms[i].1.clone();
+    // firm 1 is dearer but far better on quality
+    let sheet = format!("{}:20,10\n{}:40,20\n{}:30,15", c(0), c(1), c(2));
+    m.app.run(save_merit_scores(code.clone(), "专家甲".into(), sheet.clone())).await.unwrap();
+    assert_eq!(
+        m.app.run(save_merit_scores(code.clone(), "专家乙".into(), format!("{}:41,0", c(0)))).await,
+        Err(AppError::invalid("scores", "merit.score_out_of_range"))
+    );
+    m.app.run(save_merit_scores(code.clone(), "专家乙".into(), sheet)).await.unwrap();
+    m.app.run(finish_merit(code.clone())).await.unwrap();
+    let a = m.page(&code).await;
+    assert_eq!(a.status, "selected");
+    // firm 1: price 40 × 80000/100000 = 32 + 40 + 20 = 92; firm 0: 40 + 20 + 10 = 70
+    let top = a.merit.iter().find(|r| r.credit_code == c(1)).unwrap();
+    assert_eq!(top.total_centi, 9200);
+    assert_eq!(a.award.unwrap().credit_code, c(1));
+}
+
+#[tokio::test]
+async fn direct_selection_publishes_the_choice_and_refuses_an_ineligible_firm() {
+    let m = market(1).await;
+    m.as_owner().await;
+    let outsider: String = sqlx::query_scalar("SELECT credit_code FROM firms WHERE status = 'active' ORDER BY id DESC LIMIT 1").fetch_one(&m.app.state.pool).await.unwrap();
+    let mut f = form(&m, "direct");
+    f.direct_firm = outsider;
+    f.direct_reason = "该单位曾承担本项目前期咨询，熟悉情况".into();
+    let r = m.app.run(save_announcement(None, f.clone(), Some("1".into()))).await;
+    assert_eq!(r, Err(AppError::invalid("direct_firm", "eligibility.item_not_in_scope")));
+    f.direct_firm = m.firms[0].1.clone();
+    // the refused attempt left a draft; publishing a new one works
+    let code = m.app.run(save_announcement(None, f, Some("1".into()))).await.unwrap();
+    let a = m.page(&code).await;
+    assert_eq!(a.status, "selected");
+    assert_eq!(a.params.direct_reason.as_deref(), Some("该单位曾承担本项目前期咨询，熟悉情况"));
+    assert_eq!(a.award.unwrap().credit_code, m.firms[0].1);
+}
+
+#[tokio::test]
+async fn the_form_names_every_bad_field_and_publication_needs_the_minimum_period() {
+    let m = market(1).await;
+    m.as_owner().await;
+    let mut f = form(&m, "random_draw");
+    f.deadline = "2026-11-23T10:00".into(); // Monday: only one working day after Friday
+    assert_eq!(m.app.run(save_announcement(None, f.clone(), Some("1".into()))).await, Err(AppError::invalid("deadline", "announcement.deadline_too_soon")));
+    // a draft may keep it for now
+    let code = m.app.run(save_announcement(None, f.clone(), None)).await.unwrap();
+    assert_eq!(m.app.run(get_draft(code.clone())).await.unwrap().deadline, "2026-11-23T10:00");
+    f.budget = "十万".into();
+    assert_eq!(m.app.run(save_announcement(Some(code.clone()), f.clone(), None)).await, Err(AppError::invalid("budget", "announcement.budget_invalid")));
+    f.budget = "100000".into();
+    f.region_code = "110000".into();
+    assert_eq!(m.app.run(save_announcement(Some(code.clone()), f.clone(), None)).await, Err(AppError::invalid("region_code", "announcement.region_outside")));
+    // another owner cannot see the draft
+    let other: i64 = sqlx::query_scalar("SELECT id FROM owners ORDER BY id DESC LIMIT 1").fetch_one(&m.app.state.pool).await.unwrap();
+    let u = m.app.account("trading.owner2", Role::Owner, AccountScope { owner_id: Some(other), ..Default::default() }).await;
+    m.app.sign_in_as(u).await;
+    assert_eq!(m.app.run(get_draft(code.clone())).await, Err(AppError::NotFound));
+    // and the public does not see drafts
+    m.app.new_session();
+    assert_eq!(m.app.run(get_trading_announcement(code)).await, Err(AppError::NotFound));
+}
+
+#[tokio::test]
+async fn an_ineligible_firm_is_told_why() {
+    let m = market(1).await;
+    let code = m.publish("random_draw").await;
+    let (outsider, _): (i64, String) = sqlx::query_as("SELECT id, credit_code FROM firms WHERE status = 'active' ORDER BY id DESC LIMIT 1").fetch_one(&m.app.state.pool).await.unwrap();
+    let u = m.app.account("trading.outsider", Role::Firm, AccountScope { firm_id: Some(outsider), ..Default::default() }).await;
+    m.app.sign_in_as(u).await;
+    let part = m.app.run(get_my_part(code.clone())).await.unwrap();
+    assert_eq!(part.ineligible, vec![crate::domain::eligibility::Ineligibility::ItemNotInScope]);
+    assert_eq!(m.app.run(register_interest(code)).await, Err(AppError::invalid("eligibility", "eligibility.item_not_in_scope")));
+}
+
+#[tokio::test]
+async fn hundreds_of_concurrent_quotes_and_withdrawals_lose_nothing_and_duplicate_nothing() {
+    let m = market(20).await;
+    let code = m.publish("price_competition").await;
+    let pid: i64 = sqlx::query_scalar("SELECT id FROM procurements WHERE code = $1").bind(&code).fetch_one(&m.app.state.pool).await.unwrap();
+    let now = m.app.clock_now();
+    // 20 firms × 10 operations: quote, quote again, withdraw, …; the last one of each firm decides
+    let mut tasks = Vec::new();
+    for (i, (firm, _, _)) in m.firms.iter().enumerate() {
+        let st = m.app.state.clone();
+        let firm = *firm;
+        tasks.push(tokio::spawn(async move {
+            let mut ok = 0;
+            for k in 0..10 {
+                let r = if k == 9 && i % 4 == 0 {
+                    crate::db::trading::withdraw(&st, pid, firm, now).await
+                } else {
+                    crate::db::trading::submit_quote(&st, pid, firm, Fen(5_000_000 + (k * 100 + i) as i64), now).await.map(drop)
+                };
+                if r.is_ok() {
+                    ok += 1;
+                }
+            }
+            ok
+        }));
+    }
+    let mut total = 0;
+    for t in tasks {
+        total += t.await.unwrap();
+    }
+    assert_eq!(total, 200, "every operation was accepted");
+    let rows: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM sealed_quotes WHERE procurement_id = $1").bind(pid).fetch_one(&m.app.state.pool).await.unwrap();
+    assert_eq!(rows, 20, "one row per firm, never duplicated");
+    let submitted: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM sealed_quotes WHERE procurement_id = $1 AND status = 'submitted'").bind(pid).fetch_one(&m.app.state.pool).await.unwrap();
+    let revisions: i64 = sqlx::query_scalar("SELECT CAST(SUM(revision) AS BIGINT) FROM sealed_quotes WHERE procurement_id = $1").bind(pid).fetch_one(&m.app.state.pool).await.unwrap();
+    assert_eq!(submitted, 15);
+    assert_eq!(revisions, 20 * 9 + 15, "every accepted quote was counted once");
+    assert_eq!(m.page(&code).await.participant_count, 15);
+    m.advance_to(deadline()).await;
+    let a = m.page(&code).await;
+    assert_eq!(a.quotes.len(), 15);
+    // each opened amount is the firm's last quote
+    for q in &a.quotes {
+        let i = m.firms.iter().position(|f| f.1 == q.credit_code).unwrap();
+        assert_eq!(q.amount_fen, 5_000_000 + (900 + i) as i64);
+    }
+}
