@@ -1,5 +1,5 @@
 # The two commands (see README): `make run` and `make test`.
-.PHONY: run test setup budget
+.PHONY: run test setup budget bench-quotes
 run:
 	scripts/run.sh $(ARGS)
 test:
@@ -8,3 +8,5 @@ setup:
 	scripts/setup.sh --test
 budget:
 	scripts/budget.sh
+bench-quotes:
+	scripts/bench-quotes.sh $(ARGS)

@@ -24,9 +24,11 @@ WORK=$(mktemp -d /tmp/zjcs-test.XXXXXX)
 chmod 755 "$WORK"   # the postgres user must reach its cluster dir inside
 PGDIR="$WORK/pg"
 SERVER_PID=
+TRADING_PID=
 OIDC_PID=
 cleanup() {
   [[ -n "$SERVER_PID" ]] && kill "$SERVER_PID" 2>/dev/null || true
+  [[ -n "$TRADING_PID" ]] && kill "$TRADING_PID" 2>/dev/null || true
   [[ -n "$OIDC_PID" ]] && kill "$OIDC_PID" 2>/dev/null || true
   "$ROOT/scripts/pg.sh" stop "$PGDIR" 2>/dev/null || true
   rm -rf "$WORK"
@@ -63,8 +65,16 @@ for _ in $(seq 1 40); do grep -q ready "$WORK/oidc.log" 2>/dev/null && break; sl
 ZJCS_OIDC_ISSUER="http://127.0.0.1:$OIDC_PORT" ZJCS_OIDC_CLIENT_ID=zjcs-e2e ZJCS_OIDC_CLIENT_SECRET=e2e-secret \
 ZJCS_OIDC_REDIRECT_URL="http://127.0.0.1:$E2E_PORT/auth/oidc/callback" \
 "$CARGO_TARGET_DIR/debug/server" --addr "127.0.0.1:$E2E_PORT" --database-url "sqlite://$WORK/e2e.db" --demo \
+  --sealing-key-file "$WORK/sealing.key" \
   >"$WORK/server.log" 2>&1 &
 SERVER_PID=$!
+# a second server whose clock the trading tests move forward (deadlines, publicity)
+# with POST /__test/clock, so the main server's clock stays true for the other specs
+TRADING_PORT=$(free_port)
+"$CARGO_TARGET_DIR/debug/server" --addr "127.0.0.1:$TRADING_PORT" --database-url "sqlite://$WORK/trading.db" --demo \
+  --demo-projects 2000 --sign-in-per-minute 1000 --test-clock --sealing-key-file "$WORK/trading.key" \
+  >"$WORK/trading.log" 2>&1 &
+TRADING_PID=$!
 for _ in $(seq 1 600); do
   curl -fs --max-time 2 "http://127.0.0.1:$E2E_PORT/healthz" >/dev/null 2>&1 && break
   kill -0 "$SERVER_PID" 2>/dev/null || break
@@ -73,8 +83,16 @@ done
 if ! curl -fs "http://127.0.0.1:$E2E_PORT/healthz" >/dev/null; then
   cat "$WORK/server.log"; record "e2e" "FAILED (server did not start)"; exit 1
 fi
-grep -E 'demo data loaded|listening' "$WORK/server.log" | sed 's/^/    /'
-if BASE_URL="http://127.0.0.1:$E2E_PORT" npx playwright test -c end2end/playwright.config.ts; then
+for _ in $(seq 1 600); do
+  curl -fs --max-time 2 "http://127.0.0.1:$TRADING_PORT/healthz" >/dev/null 2>&1 && break
+  kill -0 "$TRADING_PID" 2>/dev/null || break
+  sleep 0.5
+done
+if ! curl -fs "http://127.0.0.1:$TRADING_PORT/healthz" >/dev/null; then
+  cat "$WORK/trading.log"; record "e2e" "FAILED (trading server did not start)"; exit 1
+fi
+grep -E 'demo data loaded|listening' "$WORK/server.log" "$WORK/trading.log" | sed 's/^/    /'
+if BASE_URL="http://127.0.0.1:$E2E_PORT" TRADING_URL="http://127.0.0.1:$TRADING_PORT" npx playwright test -c end2end/playwright.config.ts; then
   record "e2e" ok
 else
   record "e2e" FAILED

@@ -82,7 +82,7 @@ test('announcement list: filters narrow the results, live in the URL and survive
 
 test('open an announcement from the list: facts, countdown, participant count only', async ({ page }) => {
   const errors = watchErrors(page);
-  await page.goto('/announcements?status=open');
+  await page.goto('/announcements?status=open&method=random_draw');
   await hydrated(page);
   const link = rows(page).first().locator('td a').first();
   const title = (await link.textContent()) ?? '';
@@ -214,4 +214,27 @@ test('a signed-in firm sees the matches-my-firm view, its eligibility, and regis
   await expect(panel.getByRole('button', { name: '报名', exact: true })).toBeVisible();
   await expectAccessible(page);
   expect(errors).toEqual([]);
+});
+
+test('@nojs a firm registers and withdraws without JavaScript (the forms post and come back)', async ({ page }) => {
+  await page.goto(`/sign-in?next=${encodeURIComponent('/announcements?mine=true&status=open&method=random_draw')}`);
+  await page.getByLabel('用户名').fill('firm.b');
+  await page.getByLabel('密码').fill(PASSWORD);
+  await page.getByRole('button', { name: '登录', exact: true }).click();
+  await expect(page).toHaveURL(/mine=true/);
+  await expect(page.getByLabel('与我单位匹配')).toBeChecked();
+  test.skip((await count(page)) === 0, 'no open random draw in the demo firm scope');
+  await rows(page).first().locator('td a').first().click();
+  const panel = page.getByTestId('my-part');
+  await expect(panel).toBeVisible();
+  test.skip((await page.getByTestId('eligibility').getAttribute('class'))?.includes('warn') ?? false, 'the demo firm is not eligible here');
+  const register = panel.getByRole('button', { name: '报名', exact: true });
+  if (await register.count()) {
+    const before = num(await page.getByTestId('participant-count').textContent());
+    await register.click();
+    await expect(page.getByTestId('my-participation')).toHaveText('已报名');
+    expect(num(await page.getByTestId('participant-count').textContent())).toBe(before + 1);
+  }
+  await panel.getByRole('button', { name: '撤回' }).click();
+  await expect(page.getByTestId('my-participation')).toHaveText('已撤回');
 });

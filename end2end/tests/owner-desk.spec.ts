@@ -1,4 +1,4 @@
-import { test, expect, Page } from '@playwright/test';
+import { test, expect, Page, Browser, TestInfo, APIRequestContext, request as pwRequest } from '@playwright/test';
 import { watchErrors, hydrated, expectAccessible } from './helpers';
 
 // The demo project owner (项目业主) drafts and publishes a selection
@@ -6,10 +6,10 @@ import { watchErrors, hydrated, expectAccessible } from './helpers';
 const OWNER = 'owner';
 const PASSWORD = 'Zjcs-Demo-2026';
 
-/** `YYYY-MM-DDTHH:MM` (Asia/Shanghai) `n` working days (Mon–Fri) after now, same
- * time of day plus `extraMinutes`: the value of the form's datetime-local input. */
-function workingDaysAhead(n: number, extraMinutes = 30): string {
-  const d = new Date(Date.now() + 8 * 3_600_000 + extraMinutes * 60_000);
+/** `YYYY-MM-DDTHH:MM` (a datetime-local value) moved by `n` working days
+ * (Mon–Fri, as the server's default calendar) at the same time of day. */
+function addWorkingDays(local: string, n: number): string {
+  const d = new Date(`${local}:00Z`);
   let left = n;
   while (left > 0) {
     d.setUTCDate(d.getUTCDate() + 1);
@@ -17,6 +17,19 @@ function workingDaysAhead(n: number, extraMinutes = 30): string {
     if (wd !== 0 && wd !== 6) left--;
   }
   return d.toISOString().slice(0, 16);
+}
+
+/** The same value `days` calendar days earlier. */
+function daysBefore(local: string, days: number): string {
+  return new Date(new Date(`${local}:00Z`).getTime() - days * 86_400_000).toISOString().slice(0, 16);
+}
+
+/** The earliest deadline the server allows (its clock + the minimum publication
+ * period, 3 working days by default), from the deadline input's `min`. */
+async function earliestDeadline(page: Page): Promise<string> {
+  const min = await page.locator('#af-deadline').getAttribute('min');
+  expect(min).toMatch(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}$/);
+  return min!;
 }
 
 async function signIn(page: Page, next: string, js = true) {
@@ -29,10 +42,11 @@ async function signIn(page: Page, next: string, js = true) {
 }
 
 /** Every field of the form except the service item's requirements. */
-async function fillForm(page: Page, f: { title: string; budget: string; deadline: string }) {
+async function fillForm(page: Page, f: { title: string; budget: string; deadline: string; item?: string }) {
   await page.getByLabel('项目名称').fill(f.title);
   await page.getByLabel('项目代码').fill(`XM-${Date.now() % 1_000_000}`);
-  await page.getByLabel('中介服务事项').selectOption('ZJFW-011'); // 建设工程监理: 工程监理资质 乙级
+  // default 建设工程监理: requires 工程监理资质, 乙级 or better
+  await page.getByLabel('中介服务事项').selectOption(f.item ?? 'ZJFW-011');
   await page.getByLabel('资金来源').selectOption('fiscal');
   await page.getByLabel('预算金额或最高限价(元)').fill(f.budget);
   await page.getByLabel('服务时限(工作日)').fill('60');
@@ -55,7 +69,8 @@ test('an owner drafts with a mistake, fixes it, edits the draft and publishes a 
   await hydrated(page);
   await expect(page.getByRole('heading', { level: 1 })).toHaveText('我的选取项目');
   await expect(page.getByTestId('owner-name')).not.toBeEmpty();
-  await expect(page.getByRole('link', { name: '我的项目' })).toHaveAttribute('href', '/owner');
+  // the header's work link (behind the menu button on a phone)
+  await expect(page.locator('.user-menu a', { hasText: '我的项目' })).toHaveAttribute('href', '/owner');
   await expectAccessible(page);
 
   await page.getByRole('link', { name: '发布选取公告' }).first().click();
@@ -67,7 +82,7 @@ test('an owner drafts with a mistake, fixes it, edits the draft and publishes a 
   // choosing the service item fills in its qualification requirement
   const title = `办公楼改造监理服务${Date.now() % 100000}`;
   // a deadline too soon to publish, but fine for a draft; a budget that is not a number
-  await fillForm(page, { title, budget: '十二万', deadline: workingDaysAhead(1) });
+  await fillForm(page, { title, budget: '十二万', deadline: daysBefore(await earliestDeadline(page), 1) });
   await expect(page.locator('#af-req-type-1')).toHaveValue('GCJL');
   await expect(page.locator('#af-req-grade-1')).toHaveValue('乙级');
 
@@ -122,7 +137,7 @@ test('an owner drafts with a mistake, fixes it, edits the draft and publishes a 
   await expect(page.getByLabel('项目名称')).toHaveValue(edited);
 
   // 4 working days ahead (the minimum is 3): published, the public page opens
-  await page.getByLabel('报名(报价)截止时间').fill(workingDaysAhead(4));
+  await page.getByLabel('报名(报价)截止时间').fill(addWorkingDays(await earliestDeadline(page), 1));
   await page.getByRole('button', { name: '发布', exact: true }).click();
   await expect(page).toHaveURL(new RegExp(`/announcements/${code}$`));
   await expect(page.getByRole('heading', { level: 1 })).toContainText(edited);
@@ -139,14 +154,16 @@ test('an owner drafts with a mistake, fixes it, edits the draft and publishes a 
   await expect(row).toContainText('公告中');
   await expect(row.getByRole('link', { name: '查看公告' })).toHaveAttribute('href', `/announcements/${code}`);
   await expect(page.locator('tr', { hasText: edited }).getByRole('link', { name: '编辑草稿' })).toHaveCount(0);
-  expect(errors).toEqual([]);
+  // the two refused saves (bad budget, deadline too soon) are the only errors
+  expect(errors.filter((e) => !e.includes('status of 400'))).toEqual([]);
+  expect(errors.length).toBe(2);
 });
 
 test('an owner cancels a draft from the desk with a public reason', async ({ page }) => {
   await signIn(page, '/owner/announcements/new');
   await hydrated(page);
   const title = `待终止的测绘服务${Date.now() % 100000}`;
-  await fillForm(page, { title, budget: '30000', deadline: workingDaysAhead(5) });
+  await fillForm(page, { title, budget: '30000', deadline: addWorkingDays(await earliestDeadline(page), 2) });
   await page.getByRole('button', { name: '保存草稿' }).click();
   await expect(page).toHaveURL(/\/edit\?saved=1$/);
   const code = page.url().match(/announcements\/([^/]+)\/edit/)![1];
@@ -181,7 +198,7 @@ test('pages of other roles: a firm and a regulator see their own lists; the owne
 test('@nojs an owner saves a draft without JavaScript; the error comes back next to the field', async ({ page }) => {
   await signIn(page, '/owner/announcements/new', false);
   const title = `无脚本监理服务草稿${Date.now() % 100000}`;
-  await fillForm(page, { title, budget: '-5', deadline: workingDaysAhead(4) });
+  await fillForm(page, { title, budget: '-5', deadline: addWorkingDays(await earliestDeadline(page), 1) });
   await page.getByRole('button', { name: '保存草稿' }).click();
   await expect(page.locator('#budget-error')).toBeVisible();
   await expect(page.locator('#budget-error')).not.toContainText('announcement.');
@@ -190,7 +207,7 @@ test('@nojs an owner saves a draft without JavaScript; the error comes back next
   await page.getByLabel('择优选取').check();
   await expect(page.getByLabel('评分项')).toBeVisible();
   await page.getByLabel('随机抽取').check();
-  await fillForm(page, { title, budget: '88000.50', deadline: workingDaysAhead(4) });
+  await fillForm(page, { title, budget: '88000.50', deadline: addWorkingDays(await earliestDeadline(page), 1) });
   await page.getByRole('button', { name: '保存草稿' }).click();
   await expect(page.locator('#budget-error')).toHaveCount(0);
   await page.goto('/owner?status=draft');
@@ -200,4 +217,168 @@ test('@nojs an owner saves a draft without JavaScript; the error comes back next
   await row.getByRole('link', { name: '编辑草稿' }).click();
   await expect(page.getByLabel('项目名称')).toHaveValue(title);
   await expect(page.getByLabel('中介服务事项')).toHaveValue('ZJFW-011');
+});
+
+// ───────────── through selection, on the server whose clock the tests move ─────────────
+// TRADING_URL: a server started with --test-clock (POST /__test/clock?advance_ms=N).
+
+const TRADING = process.env.TRADING_URL;
+// an item the demo firms `firm`, `firm.b`, `firm.c` (and `firm.d`) all offer, with no
+// qualification requirement: 建设项目环境影响报告书编制
+const SHARED_ITEM = 'ZJFW-026';
+
+/** A signed-in page of `user` on the trading server (the owner keeps the
+ * project's viewport: a phone in the phone project). */
+async function signedIn(browser: Browser, info: TestInfo, user: string, own = false): Promise<Page> {
+  const u = info.project.use;
+  const device = own ? { viewport: u.viewport, isMobile: u.isMobile, hasTouch: u.hasTouch, deviceScaleFactor: u.deviceScaleFactor, userAgent: u.userAgent } : {};
+  const ctx = await browser.newContext({ ...device, baseURL: TRADING, locale: 'zh-CN' });
+  const page = await ctx.newPage();
+  await page.goto('/sign-in');
+  await hydrated(page);
+  await page.getByLabel('用户名').fill(user);
+  await page.getByLabel('密码').fill(PASSWORD);
+  await page.getByRole('button', { name: '登录', exact: true }).click();
+  await expect(page).not.toHaveURL(/sign-in/);
+  return page;
+}
+
+/** The owner publishes an announcement of `method` for the shared item; returns its code. */
+async function publish(owner: Page, method: string, title: string, extra?: (p: Page) => Promise<void>): Promise<string> {
+  await owner.goto('/owner/announcements/new');
+  await hydrated(owner);
+  await fillForm(owner, { title, budget: '120000', deadline: addWorkingDays(await earliestDeadline(owner), 1), item: SHARED_ITEM });
+  await owner.getByLabel(method, { exact: true }).check();
+  if (extra) await extra(owner);
+  await owner.getByRole('button', { name: '发布', exact: true }).click();
+  // the public page (not /owner/announcements/new)
+  await expect(owner).toHaveURL(/:\d+\/announcements\/[^/]+$/);
+  return owner.url().match(/:\d+\/announcements\/([^/?]+)$/)![1];
+}
+
+/** A firm signed in through the server functions (the firm's own pages are
+ * tested in announcements.spec.ts; here the firm only plays its part). */
+async function firmApi(user: string): Promise<APIRequestContext> {
+  const api = await pwRequest.newContext({ baseURL: TRADING, extraHTTPHeaders: { Accept: 'application/json' } });
+  const res = await api.post('/api/accounts/sign_in', { form: { username: user, password: PASSWORD } });
+  expect(res.ok(), await res.text()).toBe(true);
+  return api;
+}
+
+/** Calls a server function as the signed-in firm; returns its JSON answer. */
+async function call(api: APIRequestContext, path: string, form: Record<string, string>) {
+  const res = await api.post(`/api/trading/${path}`, { form });
+  expect(res.ok(), `${path}: ${await res.text()}`).toBe(true);
+  return res.json();
+}
+
+/** Moves the trading server's clock past the deadline (at most 4 working days + weekend away). */
+async function passDeadline(page: Page) {
+  const res = await page.request.post(`${TRADING}/__test/clock?advance_ms=${8 * 86_400_000}`);
+  expect(res.ok()).toBe(true);
+}
+
+test('merit: the owner scores on the grid per panel member, finishes, answers an objection; the operator decides it', async ({ browser }, info) => {
+  test.skip(!TRADING, 'needs TRADING_URL (a server with --test-clock)');
+  test.setTimeout(240_000);
+  const owner = await signedIn(browser, info, OWNER, true);
+  const title = `环评报告编制择优选取${Date.now() % 100000}`;
+  const code = await publish(owner, '择优选取', title, async (p) => {
+    await p.getByLabel('价格分(分)').fill('40');
+    await p.getByLabel('评分项').fill('技术方案:40\n服务团队:20');
+    await expect(p.getByTestId('merit-sum')).toContainText('合计 100 分');
+  });
+  const firms: Record<string, APIRequestContext> = {};
+  for (const [user, amount] of [['firm', '100000'], ['firm.b', '95000'], ['firm.c', '90000']]) {
+    firms[user] = await firmApi(user);
+    await call(firms[user], 'quote', { code, amount });
+  }
+  await passDeadline(owner);
+
+  // the panel: one row per participant (lowest quote first), one input per criterion
+  await owner.goto(`/announcements/${code}`);
+  await hydrated(owner);
+  const panel = owner.getByTestId('owner-panel');
+  await expect(panel).toContainText('择优评审打分');
+  const rows = panel.locator('.score-grid tbody tr');
+  await expect(rows).toHaveCount(3);
+  await expect(panel.getByLabel('评分(每行一家机构)')).toBeHidden();
+  const score = async (panelist: string, grid: number[][]) => {
+    await panel.getByLabel('评审专家姓名').fill(panelist);
+    for (let r = 0; r < grid.length; r++) {
+      const inputs = rows.nth(r).locator('input.score');
+      for (let c = 0; c < grid[r].length; c++) await inputs.nth(c).fill(String(grid[r][c]));
+    }
+    await panel.getByRole('button', { name: '保存该专家评分' }).click();
+    await expect(panel.getByTestId('merit-saved')).toContainText(panelist);
+    await expect(panel.getByLabel('评审专家姓名')).toHaveValue('');
+  };
+  // a score above the criterion's maximum is refused next to the scores
+  await panel.getByLabel('评审专家姓名').fill('张评委');
+  for (let r = 0; r < 3; r++) for (let c = 0; c < 2; c++) await rows.nth(r).locator('input.score').nth(c).fill('45');
+  await panel.getByRole('button', { name: '保存该专家评分' }).click();
+  await expect(panel.locator('#scores-error')).toBeVisible();
+  await score('张评委', [[38, 19], [30, 15], [25, 12]]);
+  await score('李评委', [[36, 18], [32, 14], [26, 11]]);
+  await panel.getByRole('button', { name: '完成评审并公布结果' }).click();
+  await expect(owner.getByTestId('award')).toBeVisible();
+  await expect(owner.getByTestId('merit')).toBeVisible();
+  await expect(owner.getByTestId('owner-panel')).toContainText('当前没有需要您处理的事项');
+  await fitsPhone(owner, !!info.project.use.isMobile);
+
+  // a firm that was not selected objects; the owner answers in the panel before the due time
+  const objection = await call(firms['firm'], 'object', { code, reason: '评审专家对我单位技术方案的评分明显偏低,请复核评分依据。' });
+  await owner.goto(`/announcements/${code}`);
+  await hydrated(owner);
+  const claim = owner.getByTestId('owner-panel').locator('.objection-claim');
+  await expect(claim).toContainText('请复核评分依据');
+  await expect(claim).toContainText('答复期限');
+  await claim.getByLabel('答复内容').fill('经复核,两位评审专家均按公布的评分标准独立打分,评分有效。');
+  await claim.getByRole('button', { name: '提交答复' }).click();
+  await expect(owner.getByTestId('owner-panel').locator('.objection-claim')).toHaveCount(0);
+
+  // the firm does not accept the answer: the operator (all industries) decides it
+  await call(firms['firm'], 'objection_act', { id: String(objection), action: 'escalate' });
+  const operator = await signedIn(browser, info, 'operator');
+  await operator.goto('/regulator/objections');
+  await hydrated(operator);
+  const card = operator.locator('.objection-card', { hasText: title });
+  await expect(card).toContainText('请复核评分依据');
+  await expect(card).toContainText('评分有效');
+  await card.getByLabel('处理意见(将告知双方)').fill('评分过程符合公布的评分办法,质疑理由不成立。');
+  await card.getByRole('button', { name: '驳回质疑' }).click();
+  await expect(operator.getByTestId('objection-decided')).toContainText(title);
+  await expect(operator.locator('.objection-card', { hasText: title })).toHaveCount(0);
+});
+
+test('price competition: the owner accepts an abnormally low quote after reading its justification', async ({ browser }, info) => {
+  test.skip(!TRADING, 'needs TRADING_URL (a server with --test-clock)');
+  test.setTimeout(180_000);
+  const owner = await signedIn(browser, info, OWNER, true);
+  const title = `环评报告编制竞价选取${Date.now() % 100000}`;
+  const code = await publish(owner, '竞价选取', title);
+  const firms: Record<string, APIRequestContext> = {};
+  for (const [user, amount] of [['firm', '100000'], ['firm.b', '98000'], ['firm.c', '50000']]) {
+    firms[user] = await firmApi(user);
+    await call(firms[user], 'quote', { code, amount });
+  }
+  await passDeadline(owner);
+
+  await owner.goto(`/announcements/${code}`);
+  await hydrated(owner);
+  const pending = owner.getByTestId('owner-panel').locator('.abnormal-quote');
+  await expect(pending).toHaveCount(1);
+  await expect(pending).toContainText('50,000.00');
+  await expect(pending).toContainText('机构尚未提交书面说明');
+
+  await call(firms['firm.c'], 'justify', { code, text: '我单位在本地区有同类项目现场监测数据可复用,人员驻场成本低。' });
+  await owner.goto(`/announcements/${code}`);
+  await hydrated(owner);
+  const decided = owner.getByTestId('owner-panel').locator('.abnormal-quote');
+  await expect(decided).toContainText('同类项目现场监测数据可复用');
+  await decided.getByRole('button', { name: '接受该报价' }).click();
+  await expect(owner.getByTestId('award')).toBeVisible();
+  await expect(owner.getByTestId('award')).toContainText('50,000.00');
+  await expect(owner.getByTestId('owner-panel').locator('.abnormal-quote')).toHaveCount(0);
+  await fitsPhone(owner, !!info.project.use.isMobile);
 });

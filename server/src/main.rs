@@ -217,6 +217,11 @@ async fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
     let live = app::live::LiveHub::new(pool.clone(), backend);
     live.start(&cli.database_url);
     let state = AppState { leptos_options: leptos_options.clone(), pool, backend, clock, attempts, sealer, live: live.clone() };
+    // open procurements loaded directly (demo data) get their commitment and sealed quotes
+    let sealed = db::trading::seal_unsealed_open(&state, state.now_ms()).await?;
+    if sealed > 0 {
+        println!("  sealed {sealed} open procurements");
+    }
     tokio::spawn(trading_scheduler(state.clone()));
     tokio::spawn({
         let sessions = sessions.clone();

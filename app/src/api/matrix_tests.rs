@@ -14,7 +14,6 @@ async fn call(app: &TestApp, endpoint: &str) -> Result<(), AppError> {
     let firm_code = app.demo_firm_code.clone();
     match endpoint {
         "portal/home" => portal::get_home_summary().await.map(drop),
-        "portal/announcement" => portal::get_announcement("NO-SUCH".into()).await.map(drop),
         "portal/stats" => portal::get_public_stats().await.map(drop),
         "catalogue/facets" => catalogue::get_catalogue_facets().await.map(drop),
         "catalogue/items" => catalogue::list_service_items(Default::default()).await.map(drop),
@@ -78,6 +77,7 @@ async fn call(app: &TestApp, endpoint: &str) -> Result<(), AppError> {
         "trading/owner_desk" => trading::get_owner_desk().await.map(drop),
         "trading/draft" => trading::get_draft("NO-SUCH".into()).await.map(drop),
         "trading/save" => trading::save_announcement(None, Default::default(), None).await.map(drop),
+        "trading/copy" => trading::copy_announcement("NO-SUCH".into()).await.map(drop),
         "trading/cancel" => trading::cancel_announcement("NO-SUCH".into(), "矩阵测试原因".into()).await,
         "trading/register" => trading::register_interest("NO-SUCH".into()).await,
         "trading/quote" => trading::submit_quote("NO-SUCH".into(), "100".into()).await.map(drop),
@@ -91,6 +91,10 @@ async fn call(app: &TestApp, endpoint: &str) -> Result<(), AppError> {
         "trading/objection_act" => trading::act_on_objection(i64::MAX, "answer".into(), Some("矩阵测试答复".into())).await,
         "trading/participations" => trading::my_participations().await.map(drop),
         "trading/escalated" => trading::escalated_objections().await.map(drop),
+        "trading/settings" => trading_settings::get_trading_settings().await.map(drop),
+        // out-of-range values: admitted callers get a field error, nothing is written
+        "trading/save_settings" => trading_settings::save_trading_settings("0".into(), "0".into(), "0".into(), "0".into(), "0".into()).await,
+        // @cases:trading-settings
         other => panic!("no matrix case for server function {other}: add one"),
     }
 }

@@ -13,6 +13,7 @@ pub mod reference;
 pub mod register;
 pub mod review;
 pub mod trading;
+pub mod trading_settings;
 
 #[cfg(all(test, feature = "ssr"))]
 mod matrix_tests;

@@ -1,6 +1,6 @@
 //! The public portal: headline figures, announcements.
 use crate::error::AppError;
-use crate::model::portal::{AnnouncementDetail, HomeSummary, PublicStats};
+use crate::model::portal::{HomeSummary, PublicStats};
 use leptos::prelude::*;
 
 pub const HOME_LATEST: i64 = 8;
@@ -12,19 +12,6 @@ pub async fn get_home_summary() -> Result<HomeSummary, AppError> {
     use super::ctx::{check, state};
     let st = state()?;
     check(crate::db::portal::home_summary(&st.pool, st.now_ms(), HOME_LATEST).await)
-}
-
-/// A public selection announcement (选取公告) by its code.
-#[server(prefix = "/api", endpoint = "portal/announcement")]
-pub async fn get_announcement(code: String) -> Result<AnnouncementDetail, AppError> {
-    super::ctx::authorize("portal/announcement").await?;
-    use super::ctx::{check, state};
-    let st = state()?;
-    let code = code.trim();
-    if code.is_empty() || code.len() > 32 {
-        return check(Err(AppError::invalid("code", "announcement.bad_code")));
-    }
-    check(crate::db::portal::announcement(&st.pool, code).await?.ok_or(AppError::NotFound))
 }
 
 pub const STATS_MONTHS: usize = 24;
@@ -135,24 +122,5 @@ mod tests {
         assert_eq!(option["series"][0]["data"][STATS_MONTHS - 1], serde_json::json!(s.months[STATS_MONTHS - 1].published));
         let pie: serde_json::Value = serde_json::from_str(&s.method_chart).unwrap();
         assert_eq!(pie["series"][0]["data"].as_array().map(|a| a.len()), Some(s.methods.len()));
-    }
-
-    #[tokio::test]
-    async fn announcements_are_public_except_drafts() {
-        let app = TestApp::new().await;
-        let h = app.run(get_home_summary()).await.unwrap();
-        let code = h.latest[0].code.clone();
-        let a = app.run(get_announcement(code.clone())).await.unwrap();
-        assert_eq!(a.code, code);
-        let selected: (String,) = sqlx::query_as("SELECT code FROM procurements WHERE status = 'selected' ORDER BY id LIMIT 1")
-            .fetch_one(&app.state.pool)
-            .await
-            .unwrap();
-        let s = app.run(get_announcement(selected.0)).await.unwrap();
-        assert!(s.awarded_firm.is_some() && s.award_fen.unwrap() > 0);
-        assert!(s.award_fen.unwrap() <= s.budget_fen);
-        sqlx::query("UPDATE procurements SET status = 'draft' WHERE code = $1").bind(&code).execute(&app.state.pool).await.unwrap();
-        assert_eq!(app.run(get_announcement(code)).await.unwrap_err(), AppError::NotFound);
-        assert_eq!(app.run(get_announcement("".into())).await.unwrap_err(), AppError::invalid("code", "announcement.bad_code"));
     }
 }

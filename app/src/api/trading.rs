@@ -128,6 +128,13 @@ pub async fn get_my_part(code: String) -> Result<MyPart, AppError> {
                 .await,
         )?;
         part.must_justify = due > 0 && p.status == "closed";
+        part.own_objections = check(
+            sqlx::query_scalar("SELECT id FROM objections WHERE procurement_id = $1 AND firm_id = $2 ORDER BY id")
+                .bind(p.id)
+                .bind(firm)
+                .fetch_all(&st.pool)
+                .await,
+        )?;
     }
     Ok(part)
 }
@@ -251,6 +258,32 @@ pub async fn save_announcement(code: Option<String>, form: AnnouncementForm, pub
         crate::db::trading::notify(&st, &code, "published").await;
     }
     Ok(code)
+}
+
+/// Starts a new draft from an announcement of the owner (to re-publish a failed
+/// one, possibly with another method); returns the new draft's code.
+#[server(prefix = "/api", endpoint = "trading/copy")]
+pub async fn copy_announcement(code: String) -> Result<String, AppError> {
+    use super::ctx::{authorize_user, check, state};
+    let user = authorize_user("trading/copy").await?;
+    let st = state()?;
+    let owner = server::owner_of(&user)?;
+    let p = server::own_proc(&st, &user, &code).await?;
+    let form = check(crate::db::trading::form_of(&st.pool, &p).await)?;
+    let settings = check(crate::db::trading::settings(&st.pool).await)?;
+    let cal = check(crate::db::trading::calendar(&st.pool).await)?;
+    let now = st.now_ms();
+    // the old deadline has usually passed: the copy proposes the earliest allowed one
+    let mut form = form;
+    form.deadline = crate::db::trading::local_input(cal.add_working_days(now, settings.min_publication_days + 1));
+    let c = crate::domain::announcement::check(&form, now, &cal, &settings, false).map_err(|p| super::ctx::fail(AppError::invalid(p.field, p.key)))?;
+    let target = crate::db::trading::DraftTarget {
+        item_id: p.item_id,
+        industry_code: p.industry_code.clone(),
+        region_code: p.region_code.clone(),
+        requirements: p.requirements(),
+    };
+    check(crate::db::trading::create_draft(&st.pool, owner, user.id, &c, &target, now).await)
 }
 
 /// Cancels an announcement before its award, with a public reason.

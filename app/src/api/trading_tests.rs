@@ -190,6 +190,15 @@ async fn too_few_registrants_fail_the_draw() {
     let a = m.page(&code).await;
     assert_eq!(a.status, "failed");
     assert!(a.draws.is_empty() && a.award.is_none());
+    // the owner starts again from a copy, here as a price competition
+    m.as_owner().await;
+    let copy = m.app.run(copy_announcement(code.clone())).await.unwrap();
+    assert_ne!(copy, code);
+    let mut f = m.app.run(get_draft(copy.clone())).await.unwrap();
+    assert_eq!(f.title, "某某项目环境影响评价服务");
+    f.method = "price_competition".into();
+    m.app.run(save_announcement(Some(copy.clone()), f, Some("1".into()))).await.unwrap();
+    assert_eq!(m.page(&copy).await.method, "price_competition");
 }
 
 #[tokio::test]
@@ -412,4 +421,43 @@ async fn hundreds_of_concurrent_quotes_and_withdrawals_lose_nothing_and_duplicat
         let i = m.firms.iter().position(|f| f.1 == q.credit_code).unwrap();
         assert_eq!(q.amount_fen, 5_000_000 + (900 + i) as i64);
     }
+}
+
+#[tokio::test]
+async fn demo_announcements_are_public_except_drafts() {
+    let app = TestApp::new().await;
+    let h = app.run(super::portal::get_home_summary()).await.unwrap();
+    let code = h.latest[0].code.clone();
+    assert_eq!(app.run(get_trading_announcement(code.clone())).await.unwrap().code, code);
+    let selected: String = sqlx::query_scalar("SELECT code FROM procurements WHERE status = 'selected' ORDER BY id LIMIT 1").fetch_one(&app.state.pool).await.unwrap();
+    let s = app.run(get_trading_announcement(selected)).await.unwrap();
+    let award = s.award.expect("a selected demo announcement shows its award");
+    assert!(award.amount_fen > 0 && award.amount_fen <= s.budget_fen);
+    sqlx::query("UPDATE procurements SET status = 'draft' WHERE code = $1").bind(&code).execute(&app.state.pool).await.unwrap();
+    assert_eq!(app.run(get_trading_announcement(code)).await, Err(AppError::NotFound));
+    assert_eq!(app.run(get_trading_announcement("".into())).await, Err(AppError::NotFound));
+}
+
+#[tokio::test]
+async fn open_demo_procurements_keep_their_quotes_sealed_and_close_verifiably() {
+    let m = market(1).await;
+    let pool = &m.app.state.pool;
+    let (code, deadline_at): (String, i64) = sqlx::query_as(
+        "SELECT p.code, p.deadline_at FROM procurements p WHERE p.status = 'published' AND p.method = 'price_competition' \
+         AND EXISTS (SELECT 1 FROM sealed_quotes s WHERE s.procurement_id = p.id) ORDER BY p.deadline_at LIMIT 1",
+    )
+    .fetch_one(pool)
+    .await
+    .expect("the demo market has an open price competition with quotes");
+    let a = m.page(&code).await;
+    assert!(a.quotes.is_empty() && a.draw_commitment.is_some());
+    let plain: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM quotes q JOIN procurements p ON p.id = q.procurement_id WHERE p.status = 'published'")
+        .fetch_one(pool)
+        .await
+        .unwrap();
+    assert_eq!(plain, 0, "no open procurement has a readable amount in the database");
+    m.advance_to(deadline_at).await;
+    let a = m.page(&code).await;
+    assert_ne!(a.status, "published");
+    assert!(!a.quotes.is_empty() || a.status == "failed");
 }

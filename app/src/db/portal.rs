@@ -1,6 +1,6 @@
 //! SQL of the public portal: headline figures and announcements.
 use super::Pool;
-use crate::model::portal::{AnnouncementDetail, AnnouncementSummary, HomeSummary};
+use crate::model::portal::{AnnouncementSummary, HomeSummary};
 
 const ANNOUNCEMENT_COLUMNS: &str = "p.code, p.title, s.name AS item_name, r.name AS region_name, p.method, \
      p.status, p.budget_fen, p.published_at, p.deadline_at";
@@ -35,28 +35,6 @@ pub async fn home_summary(pool: &Pool, now_ms: i64, latest: i64) -> Result<HomeS
     Ok(HomeSummary { item_count, firm_count, procurement_count, open_count, contract_value_fen, latest, notices })
 }
 
-/// A public (non-draft) announcement by its code, with its award if any.
-pub async fn announcement(pool: &Pool, code: &str) -> Result<Option<AnnouncementDetail>, sqlx::Error> {
-    sqlx::query_as::<_, AnnouncementDetail>(
-        "SELECT p.code, p.title, o.name AS owner_name, s.code AS item_code, s.name AS item_name, \
-         r.name AS region_name, i.name AS industry_name, p.funding, p.method, p.status, p.budget_fen, \
-         p.service_days, p.published_at, p.deadline_at, p.cancel_reason, \
-         (SELECT COUNT(*) FROM participations pa WHERE pa.procurement_id = p.id AND pa.status = 'registered') \
-           AS participant_count, \
-         f.name AS awarded_firm, a.amount_fen AS award_fen, a.awarded_at \
-         FROM procurements p \
-         JOIN owners o ON o.id = p.owner_id \
-         JOIN service_items s ON s.id = p.item_id \
-         JOIN regions r ON r.code = p.region_code \
-         JOIN industries i ON i.code = p.industry_code \
-         LEFT JOIN awards a ON a.procurement_id = p.id \
-         LEFT JOIN firms f ON f.id = a.firm_id \
-         WHERE p.code = $1 AND p.status <> 'draft'",
-    )
-    .bind(code)
-    .fetch_optional(pool)
-    .await
-}
 
 /// Published / selected / failed projects per Shanghai calendar day since `from_ms`
 /// (day number since 1970-01-01), folded into months by the caller.

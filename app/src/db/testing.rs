@@ -90,6 +90,7 @@ impl TestApp {
             sealer: Arc::new(crate::sealing::Sealer::random()),
             live,
         };
+        super::trading::seal_unsealed_open(&state, TEST_NOW_MS).await.expect("seal open demo procurements");
         let owner = Owner::new();
         owner.with(|| provide_context(state.clone()));
         TestApp { state, clock, demo: report, demo_firm_code: String::new(), owner, _dir: dir }

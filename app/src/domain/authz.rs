@@ -38,7 +38,6 @@ pub const STAFF: &[Role] = &[Admin, Operator, Regulator, Leader];
 pub const MATRIX: &[Rule] = &[
     // public portal
     Rule { endpoint: "portal/home", audience: Public, rows: "published data only" },
-    Rule { endpoint: "portal/announcement", audience: Public, rows: "published announcements" },
     Rule { endpoint: "portal/stats", audience: Public, rows: "aggregates only" },
     Rule { endpoint: "catalogue/facets", audience: Public, rows: "items in force" },
     Rule { endpoint: "catalogue/items", audience: Public, rows: "items in force" },
@@ -104,6 +103,7 @@ pub const MATRIX: &[Rule] = &[
     Rule { endpoint: "trading/owner_desk", audience: Roles(&[Owner]), rows: "the caller's owner organisation's announcements" },
     Rule { endpoint: "trading/draft", audience: Roles(&[Owner]), rows: "the caller's own drafts" },
     Rule { endpoint: "trading/save", audience: Roles(&[Owner]), rows: "the caller's own drafts; regions within the owner's region" },
+    Rule { endpoint: "trading/copy", audience: Roles(&[Owner]), rows: "the caller's own announcements" },
     Rule { endpoint: "trading/cancel", audience: Roles(&[Owner]), rows: "the caller's own announcements" },
     Rule { endpoint: "trading/register", audience: Roles(&[Firm]), rows: "the caller's own firm" },
     Rule { endpoint: "trading/quote", audience: Roles(&[Firm]), rows: "the caller's own firm" },
@@ -117,6 +117,9 @@ pub const MATRIX: &[Rule] = &[
     Rule { endpoint: "trading/objection_act", audience: Roles(&[Owner, Firm, Regulator, Operator, Admin]), rows: "owner: its announcements; firm: its objections; regulator: its industry within its region" },
     Rule { endpoint: "trading/participations", audience: Roles(&[Firm]), rows: "the caller's own firm" },
     Rule { endpoint: "trading/escalated", audience: Roles(&[Regulator, Operator, Admin]), rows: "regulator: its industry within its region; operator: all" },
+    Rule { endpoint: "trading/settings", audience: Roles(&[Operator, Admin]), rows: "the trading settings (one set for the whole marketplace)" },
+    Rule { endpoint: "trading/save_settings", audience: Roles(&[Operator, Admin]), rows: "the trading settings (one set for the whole marketplace)" },
+    // @matrix:trading-settings
 ];
 
 pub fn rule(endpoint: &str) -> Option<&'static Rule> {

@@ -28,31 +28,6 @@ pub struct AnnouncementSummary {
     pub deadline_at: i64,
 }
 
-/// The public page of one selection announcement (选取公告).
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(feature = "ssr", derive(sqlx::FromRow))]
-pub struct AnnouncementDetail {
-    pub code: String,
-    pub title: String,
-    pub owner_name: String,
-    pub item_code: String,
-    pub item_name: String,
-    pub region_name: String,
-    pub industry_name: String,
-    pub funding: String,
-    pub method: String,
-    pub status: String,
-    pub budget_fen: i64,
-    pub service_days: i64,
-    pub published_at: i64,
-    pub deadline_at: i64,
-    pub cancel_reason: Option<String>,
-    pub participant_count: i64,
-    pub awarded_firm: Option<String>,
-    pub award_fen: Option<i64>,
-    pub awarded_at: Option<i64>,
-}
-
 /// One month of the public statistics.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct MonthStat {

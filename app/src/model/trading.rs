@@ -262,6 +262,8 @@ pub struct MyPart {
     pub may_object: bool,
     /// The firm's own abnormally-low quote awaiting its justification.
     pub must_justify: bool,
+    /// Ids of the objections this firm filed (it may accept or escalate those).
+    pub own_objections: Vec<i64>,
 }
 
 /// The owner's list of its announcements.

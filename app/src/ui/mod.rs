@@ -99,6 +99,8 @@ pub fn App() -> impl IntoView {
                         <Route path=path!("/firm/trading") view=trading::desk::FirmTradingPage ssr=SsrMode::Async/>
                         <Route path=path!("/regulator/objections") view=trading::desk::EscalatedObjectionsPage ssr=SsrMode::Async/>
                         // @routes:trading-desk
+                        <Route path=path!("/operator/trading-settings") view=operator::TradingSettingsPage ssr=SsrMode::Async/>
+                        // @routes:trading-settings
                     </Routes>
                 </ErrorBoundary>
             </main>

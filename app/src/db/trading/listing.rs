@@ -275,15 +275,17 @@ pub async fn detail(pool: &Pool, p: &ProcRow, now: i64) -> Result<Announcement, 
             },
         })
         .collect();
-    // Opened quotes exist only after opening; sealed_quotes is never read here.
-    let quotes = sqlx::query_as::<_, OpenedQuoteView>(
+    // Opened quotes are shown only once the deadline has passed (never while
+    // published); sealed_quotes is never read here.
+    let after_deadline = p.opened_at.is_some() || matches!(p.status.as_str(), "closed" | "selected" | "failed");
+    let quotes = if !after_deadline { vec![] } else { sqlx::query_as::<_, OpenedQuoteView>(
         "SELECT f.name AS firm_name, f.credit_code, q.amount_fen, q.submitted_at, q.salt, q.receipt, \
          q.abnormal, q.justification, q.justification_decision \
          FROM quotes q JOIN firms f ON f.id = q.firm_id WHERE q.procurement_id = $1 ORDER BY q.amount_fen, f.credit_code",
     )
     .bind(p.id)
     .fetch_all(pool)
-    .await?;
+    .await? };
     let merit = match (&p.params().merit, p.method()) {
         (Some(c), crate::domain::procurement::SelectionMethod::Merit) if p.status != "published" && p.status != "draft" => {
             let inputs = super::merit_inputs(pool, p.id).await?;

@@ -464,3 +464,55 @@ pub async fn finish_merit(state: &AppState, id: i64, actor: i64, now: i64) -> Re
     tx.commit().await?;
     Ok(())
 }
+
+/// Brings open procurements that were written directly into the database (the
+/// demo loader, imports) under the sealing rules: a committed draw secret, and
+/// quotes moved from the public `quotes` table into sealed form with receipts.
+/// Idempotent; runs at start-up. Returns how many procurements it touched.
+pub async fn seal_unsealed_open(state: &AppState, now: i64) -> Result<u32, sqlx::Error> {
+    let open: Vec<(i64, String)> = sqlx::query_as(
+        "SELECT id, code FROM procurements WHERE status = 'published' AND (draw_commitment IS NULL \
+         OR EXISTS (SELECT 1 FROM quotes q WHERE q.procurement_id = procurements.id))",
+    )
+    .fetch_all(&state.pool)
+    .await?;
+    let mut touched = 0;
+    for (id, code) in open {
+        let mut tx = super::begin_write(state).await?;
+        let (commitment, sealed) = new_draw_secret(state, &code);
+        sqlx::query("UPDATE procurements SET draw_commitment = $2, draw_secret_sealed = $3 WHERE id = $1 AND draw_commitment IS NULL")
+            .bind(id)
+            .bind(&commitment)
+            .bind(&sealed)
+            .execute(&mut *tx)
+            .await?;
+        let quotes: Vec<(i64, String, i64, i64)> = sqlx::query_as(
+            "SELECT q.firm_id, f.credit_code, q.amount_fen, q.submitted_at FROM quotes q JOIN firms f ON f.id = q.firm_id WHERE q.procurement_id = $1",
+        )
+        .bind(id)
+        .fetch_all(&mut *tx)
+        .await?;
+        for (firm_id, credit_code, amount, at) in quotes {
+            let salt = crate::sealing::random_hex32();
+            let receipt = super::quote_receipt(&code, &credit_code, Fen(amount), &salt);
+            let plain = serde_json::json!({ "amount_fen": amount, "salt": salt }).to_string();
+            let sealed = state.sealer.seal(&super::quote_label(id, firm_id), plain.as_bytes());
+            sqlx::query(
+                "INSERT INTO sealed_quotes (procurement_id, firm_id, sealed, receipt, status, submitted_at, updated_at, revision) \
+                 VALUES ($1, $2, $3, $4, 'submitted', $5, $6, 1) ON CONFLICT (procurement_id, firm_id) DO NOTHING",
+            )
+            .bind(id)
+            .bind(firm_id)
+            .bind(&sealed)
+            .bind(&receipt)
+            .bind(at)
+            .bind(now)
+            .execute(&mut *tx)
+            .await?;
+        }
+        sqlx::query("DELETE FROM quotes WHERE procurement_id = $1").bind(id).execute(&mut *tx).await?;
+        tx.commit().await?;
+        touched += 1;
+    }
+    Ok(touched)
+}

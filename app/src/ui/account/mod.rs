@@ -184,6 +184,7 @@ pub fn work_links(role: Role) -> &'static [(&'static str, &'static str)] {
             ("/operator/register", "nav.register"),
             ("/operator/notices", "nav.manage_notices"),
             ("/manage/items", "nav.manage_items"),
+            ("/operator/trading-settings", "settings.nav"),
         ],
         Role::Regulator => &[("/operator/reviews", "nav.reviews"), ("/manage/items", "nav.manage_items"), ("/regulator/objections", "desk.nav_objections")],
         Role::Admin => &[("/admin/accounts", "nav.accounts"), ("/operator/reviews", "nav.reviews")],

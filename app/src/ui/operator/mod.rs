@@ -2,6 +2,8 @@
 //! one application under review, expiring qualifications.
 mod register;
 pub use register::RegisterPage;
+pub mod trading_settings;
+pub use trading_settings::TradingSettingsPage;
 
 use crate::api::review::{expiring_qualifications, get_review, review_queue, Decide, ReviewView};
 use crate::domain::accounts::Role;

@@ -1,12 +1,10 @@
 //! Public pages (no login): home, service-item catalogue, announcements, 404.
-mod announcement;
 mod catalogue;
 mod firms;
 mod home;
 pub mod item_history;
 mod stats;
 
-pub use announcement::AnnouncementPage;
 pub use catalogue::{CataloguePage, ItemPage};
 pub use firms::{FirmPage, FirmsPage};
 pub use home::HomePage;

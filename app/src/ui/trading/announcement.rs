@@ -182,7 +182,7 @@ fn AnnouncementBody(first: Announcement, part: PartResult) -> impl IntoView {
             {move || status_note(&status.get(), method, &events.get())}
             <dl class="facts wide">
                 <div><dt>{t("announcement.code")}</dt><dd>{a.code.clone()}</dd></div>
-                <div><dt>{t("trading.project_code")}</dt><dd>{a.project_code.clone()}</dd></div>
+                <div><dt>{t("trading.project_code")}</dt><dd>{or_dash(&a.project_code)}</dd></div>
                 <div><dt>{t("announcement.owner")}</dt><dd>{a.owner_name.clone()}</dd></div>
                 <div><dt>{t("announcement.item")}</dt><dd><a href=item_href>{a.item_code.clone()}" "{a.item_name.clone()}</a></dd></div>
                 <div><dt>{t("announcement.region")}</dt><dd>{a.region_name.clone()}</dd></div>
@@ -195,7 +195,7 @@ fn AnnouncementBody(first: Announcement, part: PartResult) -> impl IntoView {
                 <div><dt>{t("trading.min_participants")}</dt><dd>{a.min_participants}</dd></div>
                 <div><dt>{t("announcement.published_at")}</dt><dd>{a.published_at.map(format_shanghai).unwrap_or_else(|| "—".into())}</dd></div>
                 <div><dt>{t("trading.deadline")}</dt><dd>{deadline.map(format_shanghai).unwrap_or_else(|| "—".into())}" "<span class="muted">{t("trading.beijing_time")}</span></dd></div>
-                <div><dt>{t("trading.contact")}</dt><dd>{a.contact_name.clone()}" "{a.contact_phone.clone()}</dd></div>
+                <div><dt>{t("trading.contact")}</dt><dd>{or_dash(format!("{} {}", a.contact_name, a.contact_phone).trim())}</dd></div>
             </dl>
             {(!a.scope.trim().is_empty()).then(|| view! {
                 <h2 class="sub">{t("trading.scope")}</h2>
@@ -253,6 +253,15 @@ fn AnnouncementBody(first: Announcement, part: PartResult) -> impl IntoView {
             (!list.is_empty()).then(|| view! { <ObjectionsSection list part acts/> })
         }}
         {move || view! { <Timeline list=events.get() names=names.get()/> }}
+    }
+}
+
+/// The text, or "—" when blank.
+fn or_dash(s: &str) -> String {
+    if s.trim().is_empty() {
+        "—".into()
+    } else {
+        s.trim().to_string()
     }
 }
 
@@ -780,24 +789,25 @@ fn QuotesSection(list: Vec<OpenedQuoteView>, code: String) -> impl IntoView {
             let decision = q.justification_decision.clone().map(|d| label_of("justification", &d));
             view! {
                 <tr class:abnormal=abnormal>
-                    <td data-label=t("trading.firm")>{q.firm_name.clone()}<br/><span class="code">{q.credit_code.clone()}</span></td>
+                    <td data-label=t("trading.firm")><div>{q.firm_name.clone()}<span class="code">{q.credit_code.clone()}</span></div></td>
                     <td data-label=t("trading.amount") class="num">{Fen(q.amount_fen).to_string()}</td>
                     <td data-label=t("trading.submitted_at")>{format_shanghai(q.submitted_at)}</td>
-                    <td data-label=t("trading.receipt")>
+                    <td data-label=t("trading.receipt")><div>
                         <code class="hash short">{q.receipt.clone().unwrap_or_else(|| "—".into())}</code>
                         {matches.map(|ok| view! {
                             " "<span class=if ok { "tag ok" } else { "tag bad" }>{t(if ok { "trading.receipt_ok" } else { "trading.receipt_bad" })}</span>
                         })}
-                    </td>
+                    </div></td>
                     <td data-label=t("trading.salt")><code class="hash short">{q.salt.clone().unwrap_or_else(|| "—".into())}</code></td>
                     <td data-label=t("trading.abnormal")>
                         {if abnormal { view! { <span class="tag warn">{t("trading.abnormal_yes")}</span> }.into_any() } else { "—".into_any() }}
                     </td>
-                    <td data-label=t("trading.justification_col")>
+                    <td data-label=t("trading.justification_col")><div>
                         {q.justification.clone().map(|j| view! { <p class="quote-text">{j}</p> })}
                         {decision.map(|d| view! { <span class="tag">{d}</span> })}
                         {(abnormal && q.justification.is_none()).then(|| view! { <span class="muted">{t("trading.justification_pending")}</span> })}
-                    </td>
+                        {(!abnormal).then(|| "—")}
+                    </div></td>
                 </tr>
             }
         })
@@ -848,7 +858,7 @@ fn MeritSection(rows: Vec<MeritRow>, criteria: Option<crate::domain::merit::Meri
                 .collect_view();
             view! {
                 <tr>
-                    <td data-label=t("trading.firm")>{r.firm_name.clone()}<br/><span class="code">{r.credit_code.clone()}</span></td>
+                    <td data-label=t("trading.firm")><div>{r.firm_name.clone()}<span class="code">{r.credit_code.clone()}</span></div></td>
                     <td data-label=t("trading.amount") class="num">{Fen(r.amount_fen).to_string()}</td>
                     <td data-label=price_head.clone() class="num">{points(r.price_centi)}</td>
                     {cells}
@@ -891,12 +901,12 @@ fn CandidatesSection(list: Vec<CandidateView>) -> impl IntoView {
             view! {
                 <tr class=format!("candidate-{}", c.status)>
                     <td data-label=t("trading.rank") class="num">{c.rank}</td>
-                    <td data-label=t("trading.firm")>{c.firm_name.clone()}<br/><span class="code">{c.credit_code.clone()}</span></td>
+                    <td data-label=t("trading.firm")><div>{c.firm_name.clone()}<span class="code">{c.credit_code.clone()}</span></div></td>
                     <td data-label=t("trading.amount_or_score") class="num">{figure}</td>
-                    <td data-label=t("trading.candidate_status")>
+                    <td data-label=t("trading.candidate_status")><div>
                         <span class=format!("tag candidate-{}", c.status)>{status}</span>
                         {c.reason.clone().filter(|r| !r.is_empty()).map(|r| view! { <p class="muted">{r}</p> })}
-                    </td>
+                    </div></td>
                 </tr>
             }
         })
@@ -941,7 +951,7 @@ fn AwardSection(w: AwardView, direct_reason: Option<String>) -> impl IntoView {
             <h2 id="award-h">{t("announcement.award")}</h2>
             <p class="tags"><span class=format!("tag award-status-{}", w.status)>{label_of("award_status", &w.status)}</span></p>
             <dl class="facts">
-                <div><dt>{t("announcement.awarded_firm")}</dt><dd data-testid="award-firm">{w.firm_name.clone()}<br/><span class="code">{w.credit_code.clone()}</span></dd></div>
+                <div><dt>{t("announcement.awarded_firm")}</dt><dd data-testid="award-firm">{w.firm_name.clone()}<span class="code block">{w.credit_code.clone()}</span></dd></div>
                 <div><dt>{t("announcement.award_amount")}</dt><dd data-testid="award-amount">{Fen(w.amount_fen).to_string()}</dd></div>
                 <div><dt>{t("trading.award_reason_label")}</dt><dd>{reason}</dd></div>
                 <div><dt>{t("trading.rank")}</dt><dd>{w.rank}</dd></div>
@@ -957,9 +967,8 @@ fn AwardSection(w: AwardView, direct_reason: Option<String>) -> impl IntoView {
 
 #[component]
 fn ObjectionsSection(list: Vec<ObjectionView>, part: RwSignal<PartResult>, acts: Acts) -> impl IntoView {
-    // A firm that took part may accept or escalate its own objection (the server
-    // checks that it is its own).
-    let firm_acts = move || matches!(part.get(), Ok(Some(p)) if p.is_firm && p.participation.is_some());
+    // The firm that filed an objection may accept the answer or escalate it.
+    let firm_acts = move |id: i64| matches!(part.get(), Ok(Some(p)) if p.is_firm && p.own_objections.contains(&id));
     let value = acts.objection.value();
     let items = list
         .into_iter()
@@ -988,7 +997,7 @@ fn ObjectionsSection(list: Vec<ObjectionView>, part: RwSignal<PartResult>, acts:
                         <p class="quote-text"><span class="muted">{t("trading.objection_decision")}"："</span>
                             <span class="tag">{label_of("decision", &d)}</span>" "{o.decision_reason.clone()}</p>
                     })}
-                    {move || (firm_acts() && (may_accept || may_escalate)).then(|| view! {
+                    {move || (firm_acts(id) && (may_accept || may_escalate)).then(|| view! {
                         <div class="row-actions">
                             {may_accept.then(|| view! {
                                 <ActionForm action=acts.objection>

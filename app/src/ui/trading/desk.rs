@@ -360,7 +360,9 @@ fn AnnouncementFormView(
                         .filter(|g| !g.trim().is_empty())
                         .map(|g| view! { <option value=g.clone() selected=*c == ty0 && *g == gr0>{g.clone()}</option> })
                         .collect_view();
-                    view! { <optgroup label=name.clone() hidden=other.clone() disabled=other>{options}</optgroup> }
+                    // hidden, not disabled: grades are plain names shared by several types,
+                    // and a selected option inside a disabled group would not be sent
+                    view! { <optgroup label=name.clone() hidden=other>{options}</optgroup> }
                 })
                 .collect_view();
             let describedby = if n == 1 { "req_type_1-error" } else { "" };
