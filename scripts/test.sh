@@ -70,9 +70,10 @@ ZJCS_OIDC_REDIRECT_URL="http://127.0.0.1:$E2E_PORT/auth/oidc/callback" \
 SERVER_PID=$!
 # a second server whose clock the trading tests move forward (deadlines, publicity)
 # with POST /__test/clock, so the main server's clock stays true for the other specs
+# (sessions last long enough to survive the jumps)
 TRADING_PORT=$(free_port)
 "$CARGO_TARGET_DIR/debug/server" --addr "127.0.0.1:$TRADING_PORT" --database-url "sqlite://$WORK/trading.db" --demo \
-  --demo-projects 2000 --sign-in-per-minute 1000 --test-clock --sealing-key-file "$WORK/trading.key" \
+  --demo-projects 2000 --sign-in-per-minute 1000 --session-minutes 5256000 --test-clock --sealing-key-file "$WORK/trading.key" \
   >"$WORK/trading.log" 2>&1 &
 TRADING_PID=$!
 for _ in $(seq 1 600); do
