@@ -176,3 +176,42 @@ test('direct selection: the choice and its reason are published at once; the fir
   await expect(owner.getByTestId('award')).toContainText('已生效');
   await expect(owner.getByTestId('award-firm')).toContainText(credit);
 });
+
+test('merit selection: the owner scores with a two-member panel in the browser; the best total wins, not the cheapest', async ({ browser }) => {
+  const owner = await userPage(browser, 'owner');
+  const errors = watchErrors(owner);
+  const firms = await Promise.all(FIRMS.slice(0, 3).map((u) => userPage(browser, u)));
+  const { code, deadline } = await publish(owner, firms[0], 'merit');
+  const amounts = ['80000', '100000', '90000'];
+  for (let i = 0; i < firms.length; i++) {
+    await open(firms[i], code);
+    await firms[i].getByLabel('报价金额（元）').fill(amounts[i]);
+    await firms[i].getByRole('button', { name: '提交报价' }).click();
+    await expect(firms[i].getByTestId('new-receipt')).toBeVisible();
+  }
+  await advance(owner, deadline - (await advance(owner, 0)) + 60_000);
+  await open(owner, code);
+  await expect(owner.getByTestId('owner-panel')).toBeVisible();
+  // rows follow the opened quotes, cheapest first: 80,000 / 90,000 / 100,000
+  const sheet = ['20', '10', '30', '15', '40', '20'];
+  for (const panelist of ['张专家', '李专家']) {
+    await owner.getByLabel('评审专家姓名').fill(panelist);
+    const cells = owner.locator('input.score');
+    await expect(cells).toHaveCount(6);
+    for (let i = 0; i < sheet.length; i++) await cells.nth(i).fill(sheet[i]);
+    await owner.getByRole('button', { name: '保存该专家评分' }).click();
+    await expect(owner.getByTestId('merit-saved')).toContainText(panelist);
+  }
+  await owner.getByRole('button', { name: '完成评审并公布结果' }).click();
+  await expect(owner.getByTestId('merit')).toBeVisible();
+  // 100,000 with full quality marks: 40 × 80,000 ÷ 100,000 = 32 + 60 = 92.00
+  await expect(owner.getByTestId('merit')).toContainText('92.00');
+  await expect(owner.getByTestId('award-amount')).toContainText('100,000');
+  await open(firms[1], code);
+  await firms[1].getByRole('button', { name: '确认中选' }).click();
+  await expect(firms[1].getByRole('button', { name: '确认中选' })).toHaveCount(0);
+  await advance(owner, 8 * DAY);
+  await open(owner, code);
+  await expect(owner.getByTestId('award')).toContainText('已生效');
+  expect(errors).toEqual([]);
+});
