@@ -180,7 +180,7 @@ test('an owner cancels a draft from the desk with a public reason', async ({ pag
   await expect(page.locator(`tr[data-code="${code}"]`).getByText('终止公告')).toHaveCount(0);
 });
 
-test('pages of other roles: a firm and a regulator see their own lists; the owner desk is for owners', async ({ page }) => {
+test('a firm sees its participations; the owner desk answers 401 to visitors and 403 to other roles', async ({ page }) => {
   const anon = await page.goto('/owner');
   expect(anon?.status()).toBe(401);
   await page.goto('/sign-in?next=%2Ffirm%2Ftrading');
@@ -256,9 +256,9 @@ async function publish(owner: Page, method: string, title: string, extra?: (p: P
   return owner.url().match(/:\d+\/announcements\/([^/?]+)$/)![1];
 }
 
-/** A firm signed in through the server functions (the firm's own pages are
- * tested in announcements.spec.ts; here the firm only plays its part). */
-async function firmApi(user: string): Promise<APIRequestContext> {
+/** `user` signed in through the server functions, for the steps of other
+ * parties (the firm's own pages are tested in announcements.spec.ts). */
+async function apiAs(user: string): Promise<APIRequestContext> {
   const api = await pwRequest.newContext({ baseURL: TRADING, extraHTTPHeaders: { Accept: 'application/json' } });
   const res = await api.post('/api/accounts/sign_in', { form: { username: user, password: PASSWORD } });
   expect(res.ok(), await res.text()).toBe(true);
@@ -266,8 +266,8 @@ async function firmApi(user: string): Promise<APIRequestContext> {
 }
 
 /** Calls a server function as the signed-in firm; returns its JSON answer. */
-async function call(api: APIRequestContext, path: string, form: Record<string, string>) {
-  const res = await api.post(`/api/trading/${path}`, { form });
+async function call(api: APIRequestContext, path: string, form: Record<string, string>, multipart = false) {
+  const res = await api.post(`/api/trading/${path}`, multipart ? { multipart: form } : { form });
   expect(res.ok(), `${path}: ${await res.text()}`).toBe(true);
   return res.json();
 }
@@ -290,7 +290,7 @@ test('merit: the owner scores on the grid per panel member, finishes, answers an
   });
   const firms: Record<string, APIRequestContext> = {};
   for (const [user, amount] of [['firm', '100000'], ['firm.b', '95000'], ['firm.c', '90000']]) {
-    firms[user] = await firmApi(user);
+    firms[user] = await apiAs(user);
     await call(firms[user], 'quote', { code, amount });
   }
   await passDeadline(owner);
@@ -327,7 +327,8 @@ test('merit: the owner scores on the grid per panel member, finishes, answers an
   await fitsPhone(owner, !!info.project.use.isMobile);
 
   // a firm that was not selected objects; the owner answers in the panel before the due time
-  const objection = await call(firms['firm'], 'object', { code, reason: '评审专家对我单位技术方案的评分明显偏低,请复核评分依据。' });
+  // (a multipart form: an objection may carry an attachment)
+  const objection = await call(firms['firm'], 'object', { code, reason: '评审专家对我单位技术方案的评分明显偏低,请复核评分依据。' }, true);
   await owner.goto(`/announcements/${code}`);
   await hydrated(owner);
   const claim = owner.getByTestId('owner-panel').locator('.objection-claim');
@@ -359,7 +360,7 @@ test('price competition: the owner accepts an abnormally low quote after reading
   const code = await publish(owner, '竞价选取', title);
   const firms: Record<string, APIRequestContext> = {};
   for (const [user, amount] of [['firm', '100000'], ['firm.b', '98000'], ['firm.c', '50000']]) {
-    firms[user] = await firmApi(user);
+    firms[user] = await apiAs(user);
     await call(firms[user], 'quote', { code, amount });
   }
   await passDeadline(owner);
@@ -381,4 +382,52 @@ test('price competition: the owner accepts an abnormally low quote after reading
   await expect(owner.getByTestId('award')).toContainText('50,000.00');
   await expect(owner.getByTestId('owner-panel').locator('.abnormal-quote')).toHaveCount(0);
   await fitsPhone(owner, !!info.project.use.isMobile);
+});
+
+test('@nojs merit scores typed as plain text, one line per participant, without JavaScript', async ({ page }) => {
+  test.skip(!TRADING, 'needs TRADING_URL (a server with --test-clock)');
+  test.setTimeout(120_000);
+  // set up through the server functions: the owner publishes, three firms quote, time passes
+  const ownerApi = await apiAs(OWNER);
+  const options = await call(ownerApi, 'options', {});
+  const earliest = new Date(options.earliest_deadline_ms + 8 * 3_600_000).toISOString().slice(0, 16);
+  const title = `环评报告编制无脚本评审${Date.now() % 100000}`;
+  const form: Record<string, string> = {
+    title, project_code: `XM-${Date.now() % 1_000_000}`, item_code: SHARED_ITEM, region_code: options.regions[0][0],
+    funding: 'social', budget: '80000', scope: '', match_mode: 'any', req_type_1: '', req_grade_1: '', req_type_2: '',
+    req_grade_2: '', req_type_3: '', req_grade_3: '', service_days: '30', deadline: addWorkingDays(earliest, 1),
+    method: 'merit', contact_name: '李工', contact_phone: '13900139000', price_weight: '30', criteria: '技术方案:50\n服务团队:20',
+    direct_firm: '', direct_reason: '',
+  };
+  const fields = Object.fromEntries(Object.entries(form).map(([k, v]) => [`form[${k}]`, v]));
+  const code: string = await call(ownerApi, 'save', { ...fields, publish: '1' });
+  for (const [user, amount] of [['firm', '80000'], ['firm.b', '76000'], ['firm.c', '79000']]) {
+    await call(await apiAs(user), 'quote', { code, amount });
+  }
+  const res = await page.request.post(`${TRADING}/__test/clock?advance_ms=${8 * 86_400_000}`);
+  expect(res.ok()).toBe(true);
+
+  await page.goto(`${TRADING}/sign-in`);
+  await page.getByLabel('用户名').fill(OWNER);
+  await page.getByLabel('密码').fill(PASSWORD);
+  await page.getByRole('button', { name: '登录', exact: true }).click();
+  await page.goto(`${TRADING}/announcements/${code}`);
+  const panel = page.getByTestId('owner-panel');
+  await expect(panel.locator('.score-grid')).toBeHidden();
+  const text = panel.getByLabel('评分(每行一家机构)');
+  // pre-filled: one line per participant, lowest quote first, scores to fill in
+  const lines = (await text.inputValue()).split('\n');
+  expect(lines).toHaveLength(3);
+  for (const l of lines) expect(l).toMatch(/^[0-9A-Z]{18}:,$/);
+  const scored = (a: number[][]) => lines.map((l, i) => `${l.slice(0, 19)}${a[i].join(',')}`).join('\n');
+  await panel.getByLabel('评审专家姓名').fill('王评委');
+  await text.fill(scored([[45, 18], [40, 15], [35, 12]]));
+  await panel.getByRole('button', { name: '保存该专家评分' }).click();
+  await expect(page.locator('#scores-error')).toHaveCount(0);
+  await panel.getByLabel('评审专家姓名').fill('赵评委');
+  await panel.getByLabel('评分(每行一家机构)').fill(scored([[44, 17], [41, 16], [30, 10]]));
+  await panel.getByRole('button', { name: '保存该专家评分' }).click();
+  await page.getByTestId('owner-panel').getByRole('button', { name: '完成评审并公布结果' }).click();
+  await expect(page.getByTestId('award')).toBeVisible();
+  await expect(page.getByTestId('merit')).toBeVisible();
 });

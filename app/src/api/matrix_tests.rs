@@ -87,7 +87,9 @@ async fn call(app: &TestApp, endpoint: &str) -> Result<(), AppError> {
         "trading/merit_scores" => trading::save_merit_scores("NO-SUCH".into(), "专家甲".into(), "X:1".into()).await,
         "trading/finish_merit" => trading::finish_merit("NO-SUCH".into()).await,
         "trading/respond_award" => trading::respond_award("NO-SUCH".into(), "confirm".into(), None).await,
-        "trading/object" => trading::file_objection("NO-SUCH".into(), "矩阵测试质疑理由足够长".into()).await.map(drop),
+        "trading/object" => trading::file_objection(files::testing::form(&[("code", "NO-SUCH"), ("reason", "矩阵测试质疑理由足够长")], Some(("file", "a.pdf", "application/pdf", files::testing::PDF))))
+            .await
+            .map(drop),
         "trading/objection_act" => trading::act_on_objection(i64::MAX, "answer".into(), Some("矩阵测试答复".into())).await,
         "trading/participations" => trading::my_participations().await.map(drop),
         "trading/escalated" => trading::escalated_objections().await.map(drop),

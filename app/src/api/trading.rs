@@ -257,6 +257,8 @@ pub async fn save_announcement(code: Option<String>, form: AnnouncementForm, pub
         }
         crate::db::trading::notify(&st, &code, "published").await;
     }
+    // a plain form post (no JavaScript) lands where the scripted form navigates to
+    leptos_axum::redirect(&if publishing { format!("/announcements/{code}") } else { format!("/owner/announcements/{code}/edit?saved=1") });
     Ok(code)
 }
 
@@ -424,16 +426,26 @@ pub async fn respond_award(code: String, decision: String, reason: Option<String
     Ok(())
 }
 
-/// A participating firm objects to the result during publicity.
-#[server(prefix = "/api", endpoint = "trading/object")]
-pub async fn file_objection(code: String, reason: String) -> Result<i64, AppError> {
-    use super::ctx::{authorize_user, fail, state};
+/// A participating firm objects to the result during publicity, with form
+/// fields `code` and `reason` and optionally one attachment `file` (PDF, JPEG
+/// or PNG, at most 5 MiB). A plain multipart form: it works with JavaScript
+/// off too. Nothing is stored unless the whole objection is valid.
+#[server(prefix = "/api", endpoint = "trading/object", input = leptos::server_fn::codec::MultipartFormData)]
+pub async fn file_objection(data: leptos::server_fn::codec::MultipartData) -> Result<i64, AppError> {
+    use super::ctx::{authorize_user, check, fail, state};
     let user = authorize_user("trading/object").await?;
     let st = state()?;
     let firm = server::firm_of(&user)?;
-    let p = server::public_proc(&st, &code).await?;
-    let reason = server::text("reason", "objection.reason_invalid", &reason, 10, 2000)?;
-    let id = crate::db::trading::file_objection(&st, &p, firm, &reason, None, st.now_ms()).await.map_err(fail)?;
+    let form = check(super::files::server::read_form(data).await)?;
+    let p = server::public_proc(&st, form.field("code").unwrap_or_default()).await?;
+    let reason = server::text("reason", "objection.reason_invalid", form.field("reason").unwrap_or_default(), 10, 2000)?;
+    // refuse before the attachment is stored (not a participant, publicity over …)
+    crate::db::trading::may_file_objection(&st, &p, firm, st.now_ms()).await.map_err(fail)?;
+    let file_id = match form.file {
+        Some(file) => Some(super::files::server::store(&st, &user, file).await.map_err(fail)?.id),
+        None => None,
+    };
+    let id = crate::db::trading::file_objection(&st, &p, firm, &reason, file_id, st.now_ms()).await.map_err(fail)?;
     crate::db::trading::notify(&st, &p.code, "objection").await;
     Ok(id)
 }

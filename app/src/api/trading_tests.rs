@@ -100,6 +100,16 @@ impl Market {
     }
 }
 
+/// The objection form: `code`, `reason` and optionally a file (name, bytes).
+fn objection(code: &str, reason: &str, file: Option<(&str, &[u8])>) -> leptos::server_fn::codec::MultipartData {
+    let ct = |name: &str| match name.rsplit('.').next() {
+        Some("png") => "image/png",
+        Some("jpg" | "jpeg") => "image/jpeg",
+        _ => "application/pdf",
+    };
+    super::files::testing::form(&[("code", code), ("reason", reason)], file.map(|(name, bytes)| ("file", name, ct(name), bytes)))
+}
+
 fn deadline() -> i64 {
     parse_local_datetime(DEADLINE).unwrap()
 }
@@ -156,7 +166,7 @@ async fn random_draw_from_publication_to_a_final_award_with_a_decline_and_an_obj
     // a losing participant objects; the owner answers; the firm escalates; the regulator dismisses
     let loser = idx(&d.ranking[2]);
     m.as_firm(loser).await;
-    let id = m.app.run(file_objection(code.clone(), "中选单位的业绩材料与事实不符，请核查".into())).await.unwrap();
+    let id = m.app.run(file_objection(objection(&code, "中选单位的业绩材料与事实不符，请核查", None))).await.unwrap();
     m.as_owner().await;
     m.app.run(act_on_objection(id, "answer".into(), Some("经核查，业绩材料真实有效".into()))).await.unwrap();
     m.as_firm(loser).await;
@@ -460,4 +470,82 @@ async fn open_demo_procurements_keep_their_quotes_sealed_and_close_verifiably() 
     let a = m.page(&code).await;
     assert_ne!(a.status, "published");
     assert!(!a.quotes.is_empty() || a.status == "failed");
+}
+
+#[tokio::test]
+async fn an_objection_carries_an_attachment_only_the_parties_may_read() {
+    use axum::http::{HeaderMap, StatusCode};
+    let m = market(5).await;
+    let pool = &m.app.state.pool;
+    let code = m.publish("random_draw").await;
+    for i in 0..4 {
+        m.as_firm(i).await;
+        m.app.run(register_interest(code.clone())).await.unwrap();
+    }
+    m.advance_to(deadline()).await;
+    let a = m.page(&code).await;
+    assert_eq!(a.award.as_ref().unwrap().status, "publicity");
+    let winner = a.award.unwrap().credit_code;
+    let loser = (0..4).find(|&i| m.firms[i].1 != winner).unwrap();
+    let pdf = super::files::testing::PDF;
+    let files = || async { sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM files").fetch_one(pool).await.unwrap() };
+    let before = files().await;
+
+    // refused objections store nothing, not even their attachment
+    m.as_firm(4).await;
+    assert_eq!(
+        m.app.run(file_objection(objection(&code, "中选单位的业绩材料与事实不符，请核查", Some(("证据.pdf", pdf))))).await,
+        Err(AppError::invalid("objection", "objection.not_a_participant"))
+    );
+    m.as_firm(loser).await;
+    assert_eq!(
+        m.app.run(file_objection(objection(&code, "太短", Some(("证据.pdf", pdf))))).await,
+        Err(AppError::invalid("reason", "objection.reason_invalid"))
+    );
+    assert_eq!(
+        m.app.run(file_objection(objection("NO-SUCH", "中选单位的业绩材料与事实不符，请核查", Some(("证据.pdf", pdf))))).await,
+        Err(AppError::NotFound)
+    );
+    assert_eq!(
+        m.app.run(file_objection(objection(&code, "中选单位的业绩材料与事实不符，请核查", Some(("证据.pdf", b"<html><script>x</script></html>"))))).await,
+        Err(AppError::invalid("file", "files.bad_type"))
+    );
+    assert_eq!(files().await, before);
+    assert!(m.page(&code).await.objections.is_empty());
+
+    // a long reason in Chinese fits the form; the attachment is kept with the objection
+    let reason = "中选单位的业绩材料与事实不符".repeat(140);
+    assert!(reason.chars().count() <= 2000 && reason.len() > 4000);
+    let id = m.app.run(file_objection(objection(&code, &reason, Some(("业绩证明.pdf", pdf))))).await.unwrap();
+    let a = m.page(&code).await;
+    assert_eq!(a.objections.len(), 1);
+    assert_eq!(a.objections[0].id, id);
+    assert_eq!(a.objections[0].reason, reason);
+    let file_id = a.objections[0].file_id.expect("the attachment is on the public page data");
+    assert_eq!(files().await, before + 1);
+
+    // who may download it
+    let state = &m.app.state;
+    let get = |session: Option<tower_sessions::Session>| async move {
+        crate::api::files::download::serve(state, session.as_ref(), &file_id.to_string(), &HeaderMap::new()).await.status()
+    };
+    assert_eq!(get(None).await, StatusCode::NOT_FOUND, "the public");
+    assert_eq!(get(Some(m.app.sign_in_as(m.owner_user).await)).await, StatusCode::OK, "the owner objected to");
+    assert_eq!(get(Some(m.app.sign_in_as(m.firms[loser].2).await)).await, StatusCode::OK, "the objecting firm");
+    assert_eq!(get(Some(m.app.sign_in_as(m.firms[4].2).await)).await, StatusCode::NOT_FOUND, "another firm");
+    let other_owner: i64 = sqlx::query_scalar("SELECT id FROM owners WHERE id <> (SELECT owner_id FROM procurements WHERE code = $1) ORDER BY id LIMIT 1")
+        .bind(&code)
+        .fetch_one(pool)
+        .await
+        .unwrap();
+    let stranger = m.app.account("trading.owner2", Role::Owner, AccountScope { owner_id: Some(other_owner), ..Default::default() }).await;
+    assert_eq!(get(Some(m.app.sign_in_as(stranger).await)).await, StatusCode::NOT_FOUND, "another owner");
+    let ops = m.app.account("trading.ops", Role::Operator, AccountScope::default()).await;
+    assert_eq!(get(Some(m.app.sign_in_as(ops).await)).await, StatusCode::OK, "operators");
+
+    // an objection without attachment has none
+    let other = (0..4).find(|&i| i != loser && m.firms[i].1 != winner).unwrap();
+    m.as_firm(other).await;
+    m.app.run(file_objection(objection(&code, "评审过程中存在程序问题，请核查", None))).await.unwrap();
+    assert_eq!(m.page(&code).await.objections.iter().filter(|o| o.file_id.is_none()).count(), 1);
 }

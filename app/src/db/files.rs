@@ -75,20 +75,30 @@ pub async fn meta(pool: &Pool, id: i64) -> Result<Option<FileRef>, sqlx::Error> 
 
 /// A file with its bytes and what decides who may read it.
 pub async fn load(pool: &Pool, id: i64) -> Result<Option<StoredFile>, sqlx::Error> {
-    type Row = (i64, String, String, i64, String, Vec<u8>, Option<i64>, Option<i64>, i64);
+    load_for(pool, id, None).await
+}
+
+/// The same, for a reader of owner organisation `owner_id` (if any): when the
+/// file is attached to objections against several owners' procurements, the
+/// access names that owner if it is one of them.
+pub async fn load_for(pool: &Pool, id: i64, owner_id: Option<i64>) -> Result<Option<StoredFile>, sqlx::Error> {
+    type Row = (i64, String, String, i64, String, Vec<u8>, Option<i64>, Option<i64>, i64, Option<i64>);
     let row: Option<Row> = sqlx::query_as(
         "SELECT f.id, f.sha256, f.content_type, f.size_bytes, f.original_name, f.bytes, f.uploaded_by, f.firm_id, \
          CAST(CASE WHEN EXISTS (SELECT 1 FROM notice_attachments a JOIN notices n ON n.id = a.notice_id \
-                                WHERE a.file_id = f.id AND n.published_at IS NOT NULL) THEN 1 ELSE 0 END AS BIGINT) \
+                                WHERE a.file_id = f.id AND n.published_at IS NOT NULL) THEN 1 ELSE 0 END AS BIGINT), \
+         (SELECT p.owner_id FROM objections o JOIN procurements p ON p.id = o.procurement_id WHERE o.file_id = f.id \
+          ORDER BY CASE WHEN p.owner_id = $2 THEN 0 ELSE 1 END, p.owner_id LIMIT 1) \
          FROM files f WHERE f.id = $1",
     )
     .bind(id)
+    .bind(owner_id)
     .fetch_optional(pool)
     .await?;
-    Ok(row.map(|(id, sha256, content_type, size_bytes, original_name, bytes, uploaded_by, firm_id, public)| StoredFile {
+    Ok(row.map(|(id, sha256, content_type, size_bytes, original_name, bytes, uploaded_by, firm_id, public, objection_owner)| StoredFile {
         meta: FileRef { id, sha256, content_type, size_bytes, original_name },
         bytes,
-        access: FileAccess { public: public == 1, uploaded_by, firm_id },
+        access: FileAccess { public: public == 1, uploaded_by, firm_id, objection_owner },
     }))
 }
 
@@ -124,7 +134,7 @@ mod tests {
         let loaded = load(pool, a.id).await.unwrap().unwrap();
         assert_eq!(loaded.bytes, PDF);
         assert_eq!(loaded.meta, a);
-        assert_eq!(loaded.access, FileAccess { public: false, uploaded_by: Some(alice), firm_id: None });
+        assert_eq!(loaded.access, FileAccess { public: false, uploaded_by: Some(alice), firm_id: None, objection_owner: None });
         assert!(load(pool, 999_999).await.unwrap().is_none());
         assert_eq!(meta(pool, a.id).await.unwrap(), Some(a));
     }

@@ -168,20 +168,25 @@ pub struct FileAccess {
     pub uploaded_by: Option<i64>,
     /// The firm the file belongs to (qualification documents).
     pub firm_id: Option<i64>,
+    /// Attached to an objection (质疑): the owner organisation of the
+    /// procurement objected to (the reader's own one when there are several).
+    pub objection_owner: Option<i64>,
 }
 
-/// Who asks: the signed-in user's id, role and firm.
+/// Who asks: the signed-in user's id, role, firm and owner organisation.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Reader {
     pub user_id: i64,
     pub role: super::accounts::Role,
     pub firm_id: Option<i64>,
+    pub owner_id: Option<i64>,
 }
 
 /// Whether `reader` (`None`: not signed in) may download the file: public
 /// files by everyone; others by their uploader, the accounts of their firm,
-/// operators and administrators, and (firm documents only) regulators. Leaders,
-/// owners and other firms never see another's private file.
+/// operators and administrators, and (firm documents only) regulators; an
+/// objection's attachment also by the owner of the procurement objected to.
+/// Leaders, other owners and other firms never see another's private file.
 pub fn may_read(file: FileAccess, reader: Option<Reader>) -> bool {
     use super::accounts::Role;
     if file.public {
@@ -192,7 +197,8 @@ pub fn may_read(file: FileAccess, reader: Option<Reader>) -> bool {
         Role::Admin | Role::Operator => true,
         Role::Regulator => file.firm_id.is_some() || file.uploaded_by == Some(r.user_id),
         Role::Firm => file.uploaded_by == Some(r.user_id) || (file.firm_id.is_some() && file.firm_id == r.firm_id),
-        Role::Owner | Role::Leader => file.uploaded_by == Some(r.user_id),
+        Role::Owner => file.uploaded_by == Some(r.user_id) || (file.objection_owner.is_some() && file.objection_owner == r.owner_id),
+        Role::Leader => file.uploaded_by == Some(r.user_id),
     }
 }
 
@@ -269,10 +275,10 @@ mod tests {
     #[test]
     fn who_may_read_a_file() {
         use crate::domain::accounts::Role;
-        let reader = |user_id, role, firm_id| Some(Reader { user_id, role, firm_id });
-        let public = FileAccess { public: true, uploaded_by: Some(1), firm_id: None };
+        let reader = |user_id, role, firm_id| Some(Reader { user_id, role, firm_id, owner_id: None });
+        let public = FileAccess { public: true, uploaded_by: Some(1), firm_id: None, objection_owner: None };
         assert!(may_read(public, None), "notice attachments are public");
-        let draft_attachment = FileAccess { public: false, uploaded_by: Some(1), firm_id: None };
+        let draft_attachment = FileAccess { public: false, uploaded_by: Some(1), firm_id: None, objection_owner: None };
         assert!(!may_read(draft_attachment, None));
         assert!(may_read(draft_attachment, reader(1, Role::Operator, None)), "its uploader");
         assert!(may_read(draft_attachment, reader(2, Role::Operator, None)), "other operators");
@@ -281,7 +287,7 @@ mod tests {
             assert!(!may_read(draft_attachment, reader(9, role, Some(5))), "{role:?}");
         }
         // a qualification document of firm 5 uploaded by its user 7
-        let document = FileAccess { public: false, uploaded_by: Some(7), firm_id: Some(5) };
+        let document = FileAccess { public: false, uploaded_by: Some(7), firm_id: Some(5), objection_owner: None };
         assert!(may_read(document, reader(7, Role::Firm, Some(5))));
         assert!(may_read(document, reader(8, Role::Firm, Some(5))), "another account of the same firm");
         assert!(!may_read(document, reader(9, Role::Firm, Some(6))), "another firm");
@@ -290,6 +296,24 @@ mod tests {
         assert!(!may_read(document, reader(12, Role::Leader, None)));
         assert!(!may_read(document, reader(13, Role::Owner, None)));
         assert!(!may_read(document, None));
+    }
+
+    #[test]
+    fn the_owner_objected_to_reads_the_objections_attachment() {
+        use crate::domain::accounts::Role;
+        let owner = |user_id, owner_id| Some(Reader { user_id, role: Role::Owner, firm_id: None, owner_id: Some(owner_id) });
+        // firm 5's user 7 objects to a procurement of owner organisation 3, with an attachment
+        let attachment = FileAccess { public: false, uploaded_by: Some(7), firm_id: Some(5), objection_owner: Some(3) };
+        assert!(may_read(attachment, owner(20, 3)), "an account of the owner objected to");
+        assert!(!may_read(attachment, owner(21, 4)), "another owner");
+        assert!(!may_read(attachment, None), "the public");
+        assert!(!may_read(attachment, Some(Reader { user_id: 22, role: Role::Leader, firm_id: None, owner_id: Some(3) })));
+        assert!(!may_read(attachment, Some(Reader { user_id: 23, role: Role::Firm, firm_id: Some(6), owner_id: None })), "another firm");
+        assert!(may_read(attachment, Some(Reader { user_id: 8, role: Role::Firm, firm_id: Some(5), owner_id: None })), "the objecting firm");
+        assert!(may_read(attachment, Some(Reader { user_id: 24, role: Role::Regulator, firm_id: None, owner_id: None })));
+        // a file attached to no objection is never an owner's to read
+        let document = FileAccess { objection_owner: None, ..attachment };
+        assert!(!may_read(document, owner(20, 3)));
     }
 
     #[test]

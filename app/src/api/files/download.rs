@@ -36,6 +36,14 @@ async fn respond(state: &AppState, session: Option<&Session>, id: &str, request:
     let id: i64 = id.parse().map_err(|_| AppError::NotFound)?;
     let file = crate::db::files::load(&state.pool, id).await?.ok_or(AppError::NotFound)?;
     let reader = if file.access.public { None } else { reader(state, session).await? };
+    // an objection's attachment: ask again as the reader's owner organisation
+    // (the file may be attached to objections against several owners)
+    let file = match reader.and_then(|r| r.owner_id) {
+        Some(owner) if file.access.objection_owner.is_some_and(|o| o != owner) => {
+            crate::db::files::load_for(&state.pool, id, Some(owner)).await?.ok_or(AppError::NotFound)?
+        }
+        _ => file,
+    };
     if !may_read(file.access, reader) {
         return Err(AppError::NotFound);
     }
@@ -75,7 +83,7 @@ async fn reader(state: &AppState, session: Option<&Session>) -> Result<Option<Re
     })?;
     let Some(s) = stamp else { return Ok(None) };
     let user = crate::db::accounts::session_user(&state.pool, s.user_id, s.stamp).await?;
-    Ok(user.map(|u| Reader { user_id: u.id, role: u.role, firm_id: u.firm_id }))
+    Ok(user.map(|u| Reader { user_id: u.id, role: u.role, firm_id: u.firm_id, owner_id: u.owner_id }))
 }
 
 /// `inline` for images, `attachment` for PDFs, with an ASCII fallback name and

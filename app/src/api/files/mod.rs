@@ -45,8 +45,9 @@ pub(crate) mod server {
 
     /// Most text fields a form may carry besides its file.
     const MAX_FIELDS: usize = 16;
-    /// Longest text field value, in bytes.
-    const MAX_FIELD_BYTES: usize = 1024;
+    /// Longest text field value, in bytes (room for a 2,000-character reason
+    /// in Chinese, as an objection carries).
+    const MAX_FIELD_BYTES: usize = 8 * 1024;
     /// Room for the multipart framing and small fields around the file.
     const FORM_OVERHEAD: u64 = 64 * 1024;
     /// After the limit, how much more of a too-large body is read and dropped so

@@ -131,7 +131,7 @@ async fn attachments_upload_list_detach_and_become_public_when_published() {
     // a draft's attachment is not public yet
     let stored = crate::db::files::load(&app.state.pool, pdf.id).await.unwrap().unwrap();
     assert!(!may_read(stored.access, None));
-    assert!(may_read(stored.access, Some(Reader { user_id: ops, role: Role::Operator, firm_id: None })));
+    assert!(may_read(stored.access, Some(Reader { user_id: ops, role: Role::Operator, firm_id: None, owner_id: None })));
     app.run(publish_notice(id)).await.unwrap();
     let stored = crate::db::files::load(&app.state.pool, pdf.id).await.unwrap().unwrap();
     assert!(may_read(stored.access, None), "attached to a published notice: public");

@@ -177,23 +177,38 @@ fn refused(r: objection::ObjectionRefusal) -> AppError {
     AppError::invalid("objection", r.message_key())
 }
 
-/// A firm that took part files an objection while publicity runs.
-pub async fn file_objection(state: &AppState, p: &ProcRow, firm_id: i64, reason: &str, file_id: Option<i64>, now: i64) -> Result<i64, AppError> {
+/// Why `firm_id` may not object to `p` now (not a participant, publicity
+/// over), as the field error `file_objection` would give.
+async fn objection_refusal(tx: &mut Tx<'_>, p: &ProcRow, firm_id: i64, now: i64) -> Result<ObjectionStatus, AppError> {
     let took_part: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM participations WHERE procurement_id = $1 AND firm_id = $2 AND status = 'registered'")
         .bind(p.id)
         .bind(firm_id)
-        .fetch_one(&state.pool)
+        .fetch_one(&mut **tx)
         .await?;
     if took_part == 0 {
         return Err(AppError::invalid("objection", "objection.not_a_participant"));
     }
-    let mut tx = super::begin_write(state).await?;
-    let a = award_of(&mut tx, p.id).await?.ok_or(AppError::invalid("objection", "objection.publicity_over"))?;
+    let a = award_of(tx, p.id).await?.ok_or(AppError::invalid("objection", "objection.publicity_over"))?;
     if a.status != "publicity" {
         return Err(refused(objection::ObjectionRefusal::PublicityOver));
     }
     let clock = ObjectionClock { now, publicity_ends_at: a.publicity_ends_at.unwrap_or(now), answer_due_at: None };
-    let to = objection::transition(ObjectionStatus::Draft, ObjectionAction::File, clock).map_err(refused)?;
+    objection::transition(ObjectionStatus::Draft, ObjectionAction::File, clock).map_err(refused)
+}
+
+/// Checks, without writing anything, that `firm_id` may object to `p` now
+/// (so an attachment is stored only for an objection that will be filed).
+pub async fn may_file_objection(state: &AppState, p: &ProcRow, firm_id: i64, now: i64) -> Result<(), AppError> {
+    let mut tx = state.pool.begin().await?;
+    let r = objection_refusal(&mut tx, p, firm_id, now).await;
+    tx.rollback().await?;
+    r.map(|_| ())
+}
+
+/// A firm that took part files an objection while publicity runs.
+pub async fn file_objection(state: &AppState, p: &ProcRow, firm_id: i64, reason: &str, file_id: Option<i64>, now: i64) -> Result<i64, AppError> {
+    let mut tx = super::begin_write(state).await?;
+    let to = objection_refusal(&mut tx, p, firm_id, now).await?;
     let cal = calendar(&state.pool).await?;
     let due = cal.add_working_days(now, ANSWER_WORKING_DAYS);
     let id: i64 = sqlx::query_scalar(

@@ -48,14 +48,17 @@ async fn ineligibility_tx(tx: &mut Tx<'_>, p: &ProcRow, firm_id: i64, now: i64) 
     Ok(eligibility::check(&p.requirements(), &s, &date_shanghai(now)))
 }
 
-/// The open procurement (published, before its deadline) locked for a change.
-async fn open_for_change(tx: &mut Tx<'_>, state: &AppState, id: i64, now: i64) -> Result<ProcRow, AppError> {
+/// The open procurement (published, before its deadline) locked for a change,
+/// and the time of the change: the server clock read once the lock is held (a
+/// request that waited for the lock past the deadline is refused).
+async fn open_for_change(tx: &mut Tx<'_>, state: &AppState, id: i64, now: i64) -> Result<(ProcRow, i64), AppError> {
     let p = load_locked(tx, state, id).await?.ok_or(AppError::NotFound)?;
+    let now = now.max(state.now_ms());
     if p.status != "published" {
         return Err(AppError::invalid("deadline", "trading.not_open"));
     }
     match p.deadline_at {
-        Some(d) if now < d => Ok(p),
+        Some(d) if now < d => Ok((p, now)),
         _ => Err(AppError::invalid("deadline", "trading.deadline_passed")),
     }
 }
@@ -81,7 +84,7 @@ fn first_reason(reasons: &[Ineligibility]) -> AppError {
 /// methods, and for ineligible firms (with the first reason).
 pub async fn register(state: &AppState, procurement_id: i64, firm_id: i64, now: i64) -> Result<(), AppError> {
     let mut tx = super::begin_write(state).await?;
-    let p = open_for_change(&mut tx, state, procurement_id, now).await?;
+    let (p, now) = open_for_change(&mut tx, state, procurement_id, now).await?;
     if p.method() != SelectionMethod::RandomDraw {
         return Err(AppError::invalid("method", "trading.quote_instead"));
     }
@@ -107,7 +110,7 @@ pub fn quote_label(procurement_id: i64, firm_id: i64) -> String {
 /// Submits or replaces a sealed quote (price competition, merit). Returns the receipt.
 pub async fn submit_quote(state: &AppState, procurement_id: i64, firm_id: i64, amount: Fen, now: i64) -> Result<String, AppError> {
     let mut tx = super::begin_write(state).await?;
-    let p = open_for_change(&mut tx, state, procurement_id, now).await?;
+    let (p, now) = open_for_change(&mut tx, state, procurement_id, now).await?;
     if !matches!(p.method(), SelectionMethod::PriceCompetition | SelectionMethod::Merit) {
         return Err(AppError::invalid("method", "trading.register_instead"));
     }
@@ -148,7 +151,7 @@ pub async fn submit_quote(state: &AppState, procurement_id: i64, firm_id: i64, a
 /// Withdraws a registration or quote before the deadline (the sealed value is erased).
 pub async fn withdraw(state: &AppState, procurement_id: i64, firm_id: i64, now: i64) -> Result<(), AppError> {
     let mut tx = super::begin_write(state).await?;
-    let p = open_for_change(&mut tx, state, procurement_id, now).await?;
+    let (p, now) = open_for_change(&mut tx, state, procurement_id, now).await?;
     let n = sqlx::query("UPDATE participations SET status = 'withdrawn', updated_at = $3 WHERE procurement_id = $1 AND firm_id = $2 AND status = 'registered'")
         .bind(p.id)
         .bind(firm_id)

@@ -65,7 +65,9 @@ struct Acts {
     withdraw: ServerAction<WithdrawParticipation>,
     justify: ServerAction<JustifyQuote>,
     respond: ServerAction<RespondAward>,
-    object: ServerAction<FileObjection>,
+    /// Called after an objection was filed (a multipart form, sent without
+    /// leaving the page when JavaScript runs).
+    objected: Callback<()>,
     objection: ServerAction<ActOnObjection>,
 }
 
@@ -119,7 +121,7 @@ fn AnnouncementBody(first: Announcement, part: PartResult) -> impl IntoView {
         withdraw: ServerAction::new(),
         justify: ServerAction::new(),
         respond: ServerAction::new(),
-        object: ServerAction::new(),
+        objected: refresh,
         objection: ServerAction::new(),
     };
     refresh_on_success(acts.register, refresh);
@@ -127,7 +129,6 @@ fn AnnouncementBody(first: Announcement, part: PartResult) -> impl IntoView {
     refresh_on_success(acts.withdraw, refresh);
     refresh_on_success(acts.justify, refresh);
     refresh_on_success(acts.respond, refresh);
-    refresh_on_success(acts.object, refresh);
     refresh_on_success(acts.objection, refresh);
 
     // Slices of the current data: each section re-renders only when its slice changes.
@@ -538,7 +539,7 @@ fn FirmPanel(p: MyPart, status: String, method: Option<SelectionMethod>, code: S
     let withdraw = (open && registered).then(|| view! { <WithdrawForm action=acts.withdraw code=code.clone()/> });
     let justify = p.must_justify.then(|| view! { <JustifyForm action=acts.justify code=code.clone()/> });
     let respond = p.may_confirm.then(|| view! { <RespondForms action=acts.respond code=code.clone()/> });
-    let object = p.may_object.then(|| view! { <ObjectionForm action=acts.object code=code.clone()/> });
+    let object = p.may_object.then(|| view! { <ObjectionForm code=code.clone() on_filed=acts.objected/> });
     view! {
         <section class="panel my-part" aria-labelledby="my-h" data-testid="my-part">
             <h2 id="my-h">{t("trading.my_part")}</h2>
@@ -664,14 +665,61 @@ fn RespondForms(action: ServerAction<RespondAward>, code: String) -> impl IntoVi
     }
 }
 
+const OBJECTION_FIELDS: &[&str] = &["reason", "file"];
+
+/// The objection form: a plain multipart form (reason and an optional
+/// attachment) that works with JavaScript off; with JavaScript it is sent
+/// without leaving the page, so a refused attachment keeps the typed reason.
 #[component]
-fn ObjectionForm(action: ServerAction<FileObjection>, code: String) -> impl IntoView {
-    let value = action.value();
-    let pending = action.pending();
+fn ObjectionForm(code: String, on_filed: Callback<()>) -> impl IntoView {
+    // an objection refused during a plain form post comes back in the URL
+    let error = RwSignal::new(crate::ui::account::plain_form_error(FileObjection::PATH));
+    let value = Signal::derive(move || error.get().map(Err::<(), _>));
+    let busy = RwSignal::new(false);
+    let send = Action::new_local(|data: &leptos::web_sys::FormData| file_objection_local(data.clone()));
+    let form_ref = NodeRef::<leptos::html::Form>::new();
+    Effect::new(move |_| {
+        if let Some(result) = send.value().get() {
+            busy.set(false);
+            match result {
+                Ok(_) => {
+                    error.set(None);
+                    if let Some(form) = form_ref.get_untracked() {
+                        form.reset();
+                    }
+                    on_filed.run(());
+                }
+                Err(e) => error.set(Some(e)),
+            }
+        }
+    });
+    let on_submit = move |ev: leptos::ev::SubmitEvent| {
+        #[cfg(feature = "hydrate")]
+        {
+            use wasm_bindgen::JsCast;
+            ev.prevent_default();
+            if busy.get_untracked() {
+                return;
+            }
+            let Some(form) = ev.target().and_then(|t| t.dyn_into::<leptos::web_sys::HtmlFormElement>().ok()) else { return };
+            let Ok(data) = leptos::web_sys::FormData::new_with_form(&form) else { return };
+            if let Ok(file) = data.get("file").dyn_into::<leptos::web_sys::File>() {
+                if file.size() > crate::domain::files::MAX_FILE_BYTES as f64 {
+                    error.set(Some(AppError::invalid("file", "files.too_large")));
+                    return;
+                }
+            }
+            busy.set(true);
+            send.dispatch_local(data);
+        }
+        #[cfg(not(feature = "hydrate"))]
+        let _ = ev;
+    };
     view! {
-        <details class="object" open=move || matches!(value.get(), Some(Err(_)))>
+        <details class="object" open=move || error.get().is_some()>
             <summary>{t("trading.object")}</summary>
-            <ActionForm action attr:class="form action-form" attr:novalidate=true>
+            <form class="form action-form" method="post" action=FileObjection::PATH enctype="multipart/form-data" novalidate
+                node_ref=form_ref on:submit=on_submit data-testid="objection-form">
                 <input type="hidden" name="code" value=code/>
                 <div class="field">
                     <label for="objection-reason">{t("trading.objection_reason")}</label>
@@ -679,11 +727,25 @@ fn ObjectionForm(action: ServerAction<FileObjection>, code: String) -> impl Into
                     <FieldError field="reason" value/>
                     <p class="hint">{t("trading.objection_hint")}</p>
                 </div>
-                <FormError value fields=REASON_FIELDS/>
-                <button type="submit" class="button primary" disabled=pending>{t("trading.object_submit")}</button>
-            </ActionForm>
+                <div class="field">
+                    <label for="objection-file">{t("trading.objection_file")}</label>
+                    <input id="objection-file" type="file" name="file"
+                        accept=".pdf,.jpg,.jpeg,.png,application/pdf,image/jpeg,image/png" aria-describedby="objection-file-hint file-error"/>
+                    <p class="hint" id="objection-file-hint">{t("trading.objection_file_hint")}</p>
+                    <FieldError field="file" value/>
+                </div>
+                <FormError value fields=OBJECTION_FIELDS/>
+                <button type="submit" class="button primary" disabled=move || busy.get()>
+                    {move || if busy.get() { t("trading.objection_submitting") } else { t("trading.object_submit") }}
+                </button>
+            </form>
         </details>
     }
+}
+
+/// Sends the objection form's data to `trading/object` (browser only).
+async fn file_objection_local(data: leptos::web_sys::FormData) -> Result<i64, AppError> {
+    crate::api::trading::file_objection(data.into()).await
 }
 
 #[component]
@@ -969,6 +1031,14 @@ fn AwardSection(w: AwardView, direct_reason: Option<String>) -> impl IntoView {
 fn ObjectionsSection(list: Vec<ObjectionView>, part: RwSignal<PartResult>, acts: Acts) -> impl IntoView {
     // The firm that filed an objection may accept the answer or escalate it.
     let firm_acts = move |id: i64| matches!(part.get(), Ok(Some(p)) if p.is_firm && p.own_objections.contains(&id));
+    // An attachment is for the parties only (`domain::files::may_read`): the
+    // objecting firm, the owner, operators and regulators.
+    let auth = crate::ui::account::use_auth();
+    let reads_attachment = move |id: i64| {
+        use crate::domain::accounts::Role;
+        let staff = matches!(auth.user.get(), Some(Ok(Some(u))) if matches!(u.role, Role::Admin | Role::Operator | Role::Regulator));
+        staff || matches!(part.get(), Ok(Some(p)) if p.is_owner || p.own_objections.contains(&id))
+    };
     let value = acts.objection.value();
     let items = list
         .into_iter()
@@ -987,6 +1057,11 @@ fn ObjectionsSection(list: Vec<ObjectionView>, part: RwSignal<PartResult>, acts:
                         <span class="muted">{time(o.filed_at)}</span>
                     </p>
                     <p class="quote-text"><span class="muted">{t("trading.objection_reason")}"："</span>{o.reason.clone()}</p>
+                    {o.file_id.map(|f| view! {
+                        {move || reads_attachment(id).then(|| view! {
+                            <p><a href=format!("/files/{f}") rel="external" target="_blank" data-testid="objection-attachment">{t("trading.objection_attachment")}</a></p>
+                        })}
+                    })}
                     {o.answer_due_at.filter(|_| o.answer.is_none()).map(|d| view! {
                         <p class="muted">{t("trading.answer_due")}"："{format_shanghai(d)}</p>
                     })}
