@@ -210,7 +210,7 @@ fn now_ms() -> i64 {
 
 /// The `i`-th quote's amount in yuan: spread over 500,000.00 – 989,999.99 (under the 1,000,000 ceiling).
 fn amount(i: usize) -> String {
-    let fen = 50_000_000 + (i as i64 * 7_919 + 13) % 49_000_000;
+    let fen = 50_000_000 + ((i % 49_000_000) as i64 * 7_919 + 13) % 49_000_000;
     format!("{}.{:02}", fen / 100, fen % 100)
 }
 
