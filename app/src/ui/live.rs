@@ -1,7 +1,7 @@
 //! Live updates in the browser: follow topics over server-sent events (`/live`,
 //! see `server/src/live.rs` and `crate::live`), falling back to polling.
 //!
-//! ```ignore
+//! ```text
 //! let registrants = Resource::new(move || tick.get(), move |_| registrant_count(id));
 //! use_live(vec![format!("procurement:{id}")], move |_kind| tick.update(|n| *n += 1));
 //! view! { <LiveBadge/> … }
