@@ -14,6 +14,8 @@ pub mod ui;
 #[cfg(feature = "ssr")]
 pub mod db;
 #[cfg(feature = "ssr")]
+pub mod payment;
+#[cfg(feature = "ssr")]
 pub mod sealing;
 #[cfg(feature = "ssr")]
 pub mod live;

@@ -7,7 +7,7 @@ import { watchErrors, hydrated, expectAccessible } from './helpers';
 const OPERATOR = 'operator';
 const PASSWORD = 'Zjcs-Demo-2026';
 const PATH = '/operator/trading-settings';
-const DEFAULTS = { min_publication_days: '3', min_participants: '3', publicity_days: '3', confirm_days: '2', abnormal_share_pct: '80' };
+const DEFAULTS = { min_publication_days: '3', min_participants: '3', publicity_days: '3', confirm_days: '2', abnormal_share_pct: '80', sign_days: '5' };
 
 /** Whether the running test signed in as the operator (and so must restore the defaults). */
 let changed = false;

@@ -95,8 +95,11 @@ async fn call(app: &TestApp, endpoint: &str) -> Result<(), AppError> {
         "trading/escalated" => trading::escalated_objections().await.map(drop),
         "trading/settings" => trading_settings::get_trading_settings().await.map(drop),
         // out-of-range values: admitted callers get a field error, nothing is written
-        "trading/save_settings" => trading_settings::save_trading_settings("0".into(), "0".into(), "0".into(), "0".into(), "0".into()).await,
+        "trading/save_settings" => trading_settings::save_trading_settings("0".into(), "0".into(), "0".into(), "0".into(), "0".into(), "0".into()).await,
         // @cases:trading-settings
+        // @cases:contracts
+        // @cases:payments
+        // @cases:contract-work
         other => panic!("no matrix case for server function {other}: add one"),
     }
 }

@@ -3,11 +3,14 @@
 pub mod accounts;
 pub mod catalogue;
 pub mod catalogue_admin;
+pub mod contract_work;
+pub mod contracts;
 pub mod firms;
 pub mod oidc;
 pub mod files;
 pub mod notices;
 pub mod onboarding;
+pub mod payments;
 pub mod portal;
 pub mod reference;
 pub mod register;

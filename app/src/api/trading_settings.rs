@@ -1,6 +1,7 @@
 //! Trading settings (交易规则设置), maintained by the operator: the minimum
 //! publication period, the minimum number of participants, the publicity and
-//! confirmation periods and the abnormally-low share. An announcement keeps the
+//! confirmation periods, the abnormally-low share and the contract signing
+//! time limit. An announcement keeps the
 //! minimum participants and abnormal share in force when it was published; the
 //! other values apply to the steps taken after the change.
 use crate::error::AppError;
@@ -14,6 +15,7 @@ pub const SETTING_RANGES: &[(&str, u32, u32, &str)] = &[
     ("publicity_days", 1, 15, "settings.publicity_days_invalid"),
     ("confirm_days", 1, 10, "settings.confirm_days_invalid"),
     ("abnormal_share_pct", 50, 95, "settings.abnormal_share_pct_invalid"),
+    ("sign_days", 1, 20, "settings.sign_days_invalid"),
 ];
 
 /// A whole number within the field's range, or the field's error.
@@ -31,7 +33,7 @@ pub async fn get_trading_settings() -> Result<TradingSettings, AppError> {
     check(crate::db::trading::settings(&st.pool).await)
 }
 
-/// Saves all five settings at once; each bad value is refused with its field named.
+/// Saves all six settings at once; each bad value is refused with its field named.
 #[server(prefix = "/api", endpoint = "trading/save_settings")]
 pub async fn save_trading_settings(
     min_publication_days: String,
@@ -39,6 +41,7 @@ pub async fn save_trading_settings(
     publicity_days: String,
     confirm_days: String,
     abnormal_share_pct: String,
+    sign_days: String,
 ) -> Result<(), AppError> {
     use super::ctx::{authorize_user, check, fail, state};
     let user = authorize_user("trading/save_settings").await?;
@@ -49,6 +52,7 @@ pub async fn save_trading_settings(
         publicity_days: parse_setting("publicity_days", &publicity_days).map_err(fail)?,
         confirm_days: parse_setting("confirm_days", &confirm_days).map_err(fail)?,
         abnormal_share_pct: parse_setting("abnormal_share_pct", &abnormal_share_pct).map_err(fail)?,
+        sign_days: parse_setting("sign_days", &sign_days).map_err(fail)?,
     };
     check(crate::db::trading::save_settings(&st.pool, &s).await)?;
     tracing::info!(user = user.id, settings = ?s, "trading settings changed");
@@ -134,7 +138,11 @@ mod tests {
     }
 
     fn save(a: &str, b: &str, c: &str, d: &str, e: &str) -> impl std::future::Future<Output = Result<(), AppError>> {
-        save_trading_settings(a.into(), b.into(), c.into(), d.into(), e.into())
+        save_trading_settings(a.into(), b.into(), c.into(), d.into(), e.into(), "5".into())
+    }
+
+    fn save_sign_days(days: &str) -> impl std::future::Future<Output = Result<(), AppError>> {
+        save_trading_settings("3".into(), "3".into(), "3".into(), "2".into(), "80".into(), days.into())
     }
 
     #[tokio::test]
@@ -198,14 +206,19 @@ mod tests {
         for (call, field) in cases {
             assert_eq!(s.app.run(call).await, Err(AppError::invalid(field, &format!("settings.{field}_invalid"))));
         }
+        for bad in ["0", "21", "五"] {
+            assert_eq!(s.app.run(save_sign_days(bad)).await, Err(AppError::invalid("sign_days", "settings.sign_days_invalid")));
+        }
         assert_eq!(s.app.run(get_trading_settings()).await.unwrap(), TradingSettings::default());
         // the edges are accepted, with spaces around
         s.app.run(save(" 30 ", "20", "15", "10", "95")).await.unwrap();
+        s.app.run(save_sign_days("20")).await.unwrap();
+        assert_eq!(s.app.run(get_trading_settings()).await.unwrap().sign_days, 20);
         s.app.run(save("1", "1", "1", "1", "50")).await.unwrap();
         let got = s.app.run(get_trading_settings()).await.unwrap();
         assert_eq!(
             got,
-            TradingSettings { min_publication_days: 1, min_participants: 1, publicity_days: 1, confirm_days: 1, abnormal_share_pct: 50 }
+            TradingSettings { min_publication_days: 1, min_participants: 1, publicity_days: 1, confirm_days: 1, abnormal_share_pct: 50, sign_days: 5 }
         );
     }
 

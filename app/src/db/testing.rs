@@ -181,6 +181,11 @@ mod tests {
             let mut out = Vec::new();
             for part in sql.split("CREATE TABLE ").skip(1) {
                 let name = part.split_whitespace().next().unwrap().to_string();
+                // SQLite rebuilds a table it cannot alter (copy out, recreate with the
+                // same columns, copy back); PostgreSQL alters it in place.
+                if name.ends_with("_rebuild") || out.iter().any(|(n, _): &(String, Vec<String>)| *n == name) {
+                    continue;
+                }
                 let body = &part[part.find('(').unwrap() + 1..part.find(");").unwrap()];
                 let cols = body
                     .lines()

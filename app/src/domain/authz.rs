@@ -120,6 +120,10 @@ pub const MATRIX: &[Rule] = &[
     Rule { endpoint: "trading/settings", audience: Roles(&[Operator, Admin]), rows: "the trading settings (one set for the whole marketplace)" },
     Rule { endpoint: "trading/save_settings", audience: Roles(&[Operator, Admin]), rows: "the trading settings (one set for the whole marketplace)" },
     // @matrix:trading-settings
+    // contracts (合同), payment (支付), service execution (履约)
+    // @matrix:contracts
+    // @matrix:payments
+    // @matrix:contract-work
 ];
 
 pub fn rule(endpoint: &str) -> Option<&'static Rule> {

@@ -4,6 +4,7 @@ pub mod announcement;
 pub mod authz;
 pub mod calendar;
 pub mod catalogue;
+pub mod contract;
 pub mod credit_code;
 pub mod draw;
 pub mod eligibility;

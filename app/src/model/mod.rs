@@ -2,11 +2,14 @@
 pub mod accounts;
 pub mod catalogue;
 pub mod catalogue_admin;
+pub mod contract;
+pub mod contract_work;
 pub mod firms;
 pub mod oidc;
 pub mod files;
 pub mod notices;
 pub mod onboarding;
+pub mod payment;
 pub mod portal;
 pub mod trading;
 

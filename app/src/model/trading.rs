@@ -17,6 +17,13 @@ pub struct TradingSettings {
     pub confirm_days: u32,
     /// Abnormally-low share of the others' average, in percent.
     pub abnormal_share_pct: u32,
+    /// Working days from the final award to sign the contract (#5).
+    #[serde(default = "default_sign_days")]
+    pub sign_days: u32,
+}
+
+fn default_sign_days() -> u32 {
+    5
 }
 
 impl Default for TradingSettings {
@@ -27,6 +34,7 @@ impl Default for TradingSettings {
             publicity_days: 3,
             confirm_days: 2,
             abnormal_share_pct: crate::domain::quote::ABNORMAL_SHARE_PCT,
+            sign_days: default_sign_days(),
         }
     }
 }

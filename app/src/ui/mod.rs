@@ -2,6 +2,7 @@
 pub mod account;
 pub mod charts;
 pub mod components;
+pub mod contracts;
 pub mod manage;
 pub mod notices;
 pub mod firm;
@@ -101,6 +102,9 @@ pub fn App() -> impl IntoView {
                         // @routes:trading-desk
                         <Route path=path!("/operator/trading-settings") view=operator::TradingSettingsPage ssr=SsrMode::Async/>
                         // @routes:trading-settings
+                        // @routes:contracts
+                        // @routes:payments
+                        // @routes:contract-work
                     </Routes>
                 </ErrorBoundary>
             </main>

@@ -519,7 +519,7 @@ pub async fn load(
         let status = if terminated {
             "terminated"
         } else if at(paid).is_some() {
-            "paid"
+            "completed"
         } else if at(accepted).is_some() {
             "accepted"
         } else if at(delivered).is_some() {
@@ -563,7 +563,14 @@ pub async fn load(
     // completed services, kept on the firm for the directory
     sqlx::query(
         "UPDATE firms SET completed_count = (SELECT COUNT(*) FROM contracts c \
-         WHERE c.firm_id = firms.id AND c.status IN ('accepted', 'paid'))",
+         WHERE c.firm_id = firms.id AND c.status = 'completed')",
+    )
+    .execute(&mut *tx)
+    .await?;
+    // contract numbers; records from before electronic signing have no text (version 0)
+    sqlx::query(
+        "UPDATE contracts SET code = (SELECT p.code FROM procurements p WHERE p.id = contracts.procurement_id) || '-HT1', \
+         updated_at = created_at, completed_at = CASE WHEN status = 'completed' THEN paid_at END WHERE code IS NULL",
     )
     .execute(&mut *tx)
     .await?;

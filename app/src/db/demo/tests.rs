@@ -31,7 +31,7 @@ async fn demo_market_is_consistent() {
         // ratings only for accepted work
         "SELECT COUNT(*) FROM ratings r JOIN contracts c ON c.id = r.contract_id WHERE c.accepted_at IS NULL OR r.rated_at < c.accepted_at",
         // the stored completed-services count matches the contracts
-        "SELECT COUNT(*) FROM firms f WHERE f.completed_count <> (SELECT COUNT(*) FROM contracts c WHERE c.firm_id = f.id AND c.status IN ('accepted', 'paid'))",
+        "SELECT COUNT(*) FROM firms f WHERE f.completed_count <> (SELECT COUNT(*) FROM contracts c WHERE c.firm_id = f.id AND c.status = 'completed')",
         // every firm has exactly one legal representative and some technical staff
         "SELECT COUNT(*) FROM firms f WHERE (SELECT COUNT(*) FROM firm_staff s WHERE s.firm_id = f.id AND s.role = 'legal_rep') <> 1",
         "SELECT COUNT(*) FROM firms f WHERE NOT EXISTS (SELECT 1 FROM firm_staff s WHERE s.firm_id = f.id AND s.role = 'technical')",

@@ -171,5 +171,6 @@ pub async fn advance(state: &AppState, now: i64) -> Result<u32, sqlx::Error> {
         }
     }
     moved += publicity::advance_awards(state, now).await?;
+    moved += crate::db::contracts::advance(state, now).await?;
     Ok(moved)
 }

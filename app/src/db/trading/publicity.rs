@@ -148,6 +148,7 @@ pub async fn advance_awards(state: &AppState, now: i64) -> Result<u32, sqlx::Err
                 .execute(&mut *tx)
                 .await?;
             event(&mut tx, id, now, "final", None, "").await?;
+            crate::db::contracts::generate(&mut tx, state, id, now).await?;
             tx.commit().await?;
             super::notify(state, &p.code, "award").await;
             moved += 1;

@@ -10,10 +10,10 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
-const FIELDS: &[&str] = &["min_publication_days", "min_participants", "publicity_days", "confirm_days", "abnormal_share_pct"];
+const FIELDS: &[&str] = &["min_publication_days", "min_participants", "publicity_days", "confirm_days", "abnormal_share_pct", "sign_days"];
 
 /// (field, its value, its range, how the value reads in the summary).
-fn rows(s: &TradingSettings) -> [(&'static str, u32, (u32, u32), String); 5] {
+fn rows(s: &TradingSettings) -> [(&'static str, u32, (u32, u32), String); 6] {
     let days = |n: u32| t("settings.working_days").replace("{n}", &n.to_string());
     [
         ("min_publication_days", s.min_publication_days, (1, 30), days(s.min_publication_days)),
@@ -21,6 +21,7 @@ fn rows(s: &TradingSettings) -> [(&'static str, u32, (u32, u32), String); 5] {
         ("publicity_days", s.publicity_days, (1, 15), days(s.publicity_days)),
         ("confirm_days", s.confirm_days, (1, 10), days(s.confirm_days)),
         ("abnormal_share_pct", s.abnormal_share_pct, (50, 95), t("settings.percent").replace("{n}", &s.abnormal_share_pct.to_string())),
+        ("sign_days", s.sign_days, (1, 20), days(s.sign_days)),
     ]
 }
 

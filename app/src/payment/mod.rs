@@ -1,0 +1,1 @@
+//! (payment slice: in progress)

@@ -1,0 +1,1 @@
+//! (contract-signing slice: in progress)
