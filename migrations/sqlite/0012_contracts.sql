@@ -192,6 +192,7 @@ CREATE TABLE sandbox_gateway_orders (
   created_at INTEGER NOT NULL,
   paid_at INTEGER
 );
+CREATE INDEX sandbox_gateway_orders_open ON sandbox_gateway_orders(status, created_at);
 -- Its outbox of asynchronous notifications, retried until acknowledged.
 CREATE TABLE sandbox_gateway_notifications (
   id INTEGER PRIMARY KEY,

@@ -30,6 +30,8 @@ pub async fn guard_uploads(req: Request, next: Next) -> Response {
         || path == app::api::notices::AttachFile::PATH
         || path == app::api::onboarding::AttachDocument::PATH
         || path == app::api::trading::FileObjection::PATH
+        || path == app::api::contract_work::PostContractMessage::PATH
+        || path == app::api::contract_work::DeliverResults::PATH
         || path == app::api::register::ImportRegister::PATH;
     if upload && req.method() == Method::POST {
         let multipart = req.headers().get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).is_some_and(app::api::files::is_multipart);

@@ -3,6 +3,7 @@ mod oidc;
 mod files;
 mod origin;
 mod live;
+mod payment_routes;
 mod verify_draw;
 
 use app::db::{self, demo::DemoOptions, Backend};
@@ -251,6 +252,7 @@ async fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
         .route("/healthz", get(|| async { "ok" }))
         .merge(files::routes())
         .merge(live::routes())
+        .merge(payment_routes::routes())
         .merge(test_clock_routes(test_clock.clone()))
         .route(
             "/api/{*fn_name}",
@@ -276,6 +278,7 @@ async fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
         .merge(app::api::oidc::routes(oidc.clone()))
         .layer(axum::Extension(app::api::oidc::OidcHandle(oidc)))
         .layer(axum::middleware::from_fn(files::guard_uploads))
+        .layer(axum::middleware::from_fn_with_state(app::payment::PublicBase::from_origins(&cli.public_origins), payment_routes::guard))
         .layer(session_layer)
         .layer(axum::middleware::from_fn(move |req, next| origin::check(public_origins.clone(), req, next)))
         .layer(tower_http::compression::CompressionLayer::new())

@@ -97,8 +97,36 @@ async fn call(app: &TestApp, endpoint: &str) -> Result<(), AppError> {
         // out-of-range values: admitted callers get a field error, nothing is written
         "trading/save_settings" => trading_settings::save_trading_settings("0".into(), "0".into(), "0".into(), "0".into(), "0".into(), "0".into()).await,
         // @cases:trading-settings
+        "contracts/list" => contracts::list_contracts(Default::default()).await.map(drop),
+        "contracts/page" => contracts::get_contract("NO-SUCH".into()).await.map(drop),
+        "contracts/verify" => contracts::verify_contract("NO-SUCH".into()).await.map(drop),
+        "contracts/propose" => contracts::propose_terms("NO-SUCH".into(), Default::default(), None).await.map(drop),
+        "contracts/sign" => contracts::sign_contract("NO-SUCH".into(), "0".repeat(64), Some("on".into())).await.map(drop),
+        "contracts/amend" => contracts::request_amendment("NO-SUCH".into(), "extension".into(), Default::default(), "矩阵测试延期理由".into()).await.map(drop),
+        "contracts/decide_amendment" => contracts::decide_amendment("NO-SUCH".into(), i64::MAX, "refuse".into(), Some("矩阵测试拒绝理由".into())).await,
+        "contracts/withdraw_amendment" => contracts::withdraw_amendment("NO-SUCH".into(), i64::MAX).await,
+        "contracts/next_ranked" => contracts::move_to_next_ranked("NO-SUCH".into()).await,
         // @cases:contracts
+        "payments/panel" => payments::get_payments_panel("NO-SUCH".into()).await.map(drop),
+        "payments/pay" => payments::pay_installment("NO-SUCH".into(), 1).await.map(drop),
+        "payments/query" => payments::query_payment("NO-SUCH".into(), "NO-SUCH".into()).await.map(drop),
+        "payments/record_offline" => payments::record_offline_payment(files::testing::form(
+            &[("code", "NO-SUCH"), ("seq", "1"), ("paid_on", "2026-01-05"), ("amount", "100"), ("voucher_no", "PZ-001")],
+            Some(("file", "voucher.pdf", "application/pdf", files::testing::PDF)),
+        ))
+        .await
+        .map(drop),
+        "payments/confirm_offline" => payments::confirm_offline_payment("NO-SUCH".into(), i64::MAX, "confirm".into(), None).await,
+        "payments/refund" => payments::refund_payment("NO-SUCH".into(), "NO-SUCH".into(), "矩阵测试退款原因".into()).await,
         // @cases:payments
+        "contract_work/panel" => contract_work::get_work_panel("NO-SUCH".into()).await.map(drop),
+        "contract_work/messages" => contract_work::list_contract_messages("NO-SUCH".into(), None).await.map(drop),
+        "contract_work/post_message" => contract_work::post_contract_message(files::testing::form(&[("code", "NO-SUCH"), ("body", "矩阵测试消息")], None)).await.map(drop),
+        "contract_work/urge" => contract_work::urge_party("NO-SUCH".into(), "other".into(), "矩阵测试催办".into()).await,
+        "contract_work/report_milestone" => contract_work::report_milestone("NO-SUCH".into(), 1).await,
+        "contract_work/confirm_milestone" => contract_work::confirm_milestone("NO-SUCH".into(), 1).await,
+        "contract_work/deliver" => contract_work::deliver_results(files::testing::form(&[("code", "NO-SUCH"), ("note", "矩阵测试")], None)).await.map(drop),
+        "contract_work/decide_delivery" => contract_work::decide_delivery("NO-SUCH".into(), 1, "accept".into(), None).await,
         // @cases:contract-work
         other => panic!("no matrix case for server function {other}: add one"),
     }

@@ -23,6 +23,12 @@ mod matrix_tests;
 #[cfg(all(test, feature = "ssr"))]
 mod onboarding_tests;
 #[cfg(all(test, feature = "ssr"))]
+mod contracts_tests;
+#[cfg(all(test, feature = "ssr"))]
+mod contract_work_tests;
+#[cfg(all(test, feature = "ssr"))]
+mod payments_tests;
+#[cfg(all(test, feature = "ssr"))]
 mod trading_tests;
 
 #[cfg(feature = "ssr")]

@@ -136,6 +136,11 @@ pub async fn get_my_part(code: String) -> Result<MyPart, AppError> {
                 .await,
         )?;
     }
+    // the contract of this announcement, for its two parties
+    let contract: Option<(String, i64)> = check(
+        sqlx::query_as("SELECT code, firm_id FROM contracts WHERE procurement_id = $1 ORDER BY id DESC LIMIT 1").bind(p.id).fetch_optional(&st.pool).await,
+    )?;
+    part.contract_code = contract.filter(|(_, firm)| part.is_owner || user.firm_id == Some(*firm)).map(|(code, _)| code);
     Ok(part)
 }
 

@@ -121,8 +121,31 @@ pub const MATRIX: &[Rule] = &[
     Rule { endpoint: "trading/save_settings", audience: Roles(&[Operator, Admin]), rows: "the trading settings (one set for the whole marketplace)" },
     // @matrix:trading-settings
     // contracts (合同), payment (支付), service execution (履约)
+    Rule { endpoint: "contracts/list", audience: Roles(&[Owner, Firm, Regulator, Leader, Operator, Admin]), rows: "owner, firm: its own contracts; regulator: its industry within its region; leader: its region; operator, admin: all" },
+    Rule { endpoint: "contracts/page", audience: Roles(&[Owner, Firm, Regulator, Leader, Operator, Admin]), rows: "the two parties; supervisors in scope read only; anyone else 404" },
+    Rule { endpoint: "contracts/verify", audience: Roles(&[Owner, Firm, Regulator, Leader, Operator, Admin]), rows: "as contracts/page" },
+    Rule { endpoint: "contracts/propose", audience: Roles(&[Owner, Firm]), rows: "a party of the contract, before signing (others 404)" },
+    Rule { endpoint: "contracts/sign", audience: Roles(&[Owner, Firm]), rows: "a party of the contract, for its own side (others 404)" },
+    Rule { endpoint: "contracts/amend", audience: Roles(&[Owner, Firm]), rows: "a party of a signed contract; extensions: the firm" },
+    Rule { endpoint: "contracts/decide_amendment", audience: Roles(&[Owner, Firm]), rows: "the party that did not propose the amendment" },
+    Rule { endpoint: "contracts/withdraw_amendment", audience: Roles(&[Owner, Firm]), rows: "the party that proposed the amendment" },
+    Rule { endpoint: "contracts/next_ranked", audience: Roles(&[Owner]), rows: "the owner of a lapsed contract" },
     // @matrix:contracts
+    Rule { endpoint: "payments/panel", audience: SignedIn, rows: "the contract's two parties; regulator (its industry within its region), leader (its region), operator, admin: read-only; anyone else 404" },
+    Rule { endpoint: "payments/pay", audience: Roles(&[Owner]), rows: "the contract's owner; social funds; the installment must be due" },
+    Rule { endpoint: "payments/query", audience: Roles(&[Owner, Firm, Operator, Admin]), rows: "the contract's two parties; operators and administrators any" },
+    Rule { endpoint: "payments/record_offline", audience: Roles(&[Owner]), rows: "the contract's owner; fiscal funds; the installment must be due; the file is the caller's" },
+    Rule { endpoint: "payments/confirm_offline", audience: Roles(&[Firm]), rows: "the contract's firm" },
+    Rule { endpoint: "payments/refund", audience: Roles(&[Operator, Admin]), rows: "any contract not completed" },
     // @matrix:payments
+    Rule { endpoint: "contract_work/panel", audience: Roles(&[Owner, Firm, Regulator, Leader, Operator, Admin]), rows: "the two parties; supervisors in scope read only; anyone else 404" },
+    Rule { endpoint: "contract_work/messages", audience: Roles(&[Owner, Firm, Regulator, Leader, Operator, Admin]), rows: "as contract_work/panel" },
+    Rule { endpoint: "contract_work/post_message", audience: Roles(&[Owner, Firm]), rows: "a party of the contract (supervisors 403, others 404); the attachment is the caller's" },
+    Rule { endpoint: "contract_work/urge", audience: Roles(&[Owner, Firm]), rows: "a party of the contract, on items pending for the other party" },
+    Rule { endpoint: "contract_work/report_milestone", audience: Roles(&[Firm]), rows: "the firm of the contract" },
+    Rule { endpoint: "contract_work/confirm_milestone", audience: Roles(&[Owner]), rows: "the owner of the contract" },
+    Rule { endpoint: "contract_work/deliver", audience: Roles(&[Firm]), rows: "the firm of a contract in service with nothing awaiting acceptance; the files are the firm's" },
+    Rule { endpoint: "contract_work/decide_delivery", audience: Roles(&[Owner]), rows: "the owner of a contract awaiting acceptance" },
     // @matrix:contract-work
 ];
 

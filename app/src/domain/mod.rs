@@ -23,3 +23,4 @@ pub mod quote;
 pub mod region;
 pub mod stats;
 pub mod time;
+pub mod urge;

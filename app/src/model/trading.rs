@@ -272,6 +272,9 @@ pub struct MyPart {
     pub must_justify: bool,
     /// Ids of the objections this firm filed (it may accept or escalate those).
     pub own_objections: Vec<i64>,
+    /// The latest contract of this announcement, when the caller is one of its parties.
+    #[serde(default)]
+    pub contract_code: Option<String>,
 }
 
 /// The owner's list of its announcements.

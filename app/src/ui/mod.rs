@@ -102,6 +102,9 @@ pub fn App() -> impl IntoView {
                         // @routes:trading-desk
                         <Route path=path!("/operator/trading-settings") view=operator::TradingSettingsPage ssr=SsrMode::Async/>
                         // @routes:trading-settings
+                        <Route path=path!("/contracts") view=contracts::list::ContractsPage ssr=SsrMode::Async/>
+                        <Route path=path!("/contracts/:code") view=contracts::page::ContractPage ssr=SsrMode::Async/>
+                        <Route path=path!("/contracts/:code/verify") view=contracts::verify::ContractVerifyPage ssr=SsrMode::Async/>
                         // @routes:contracts
                         // @routes:payments
                         // @routes:contract-work

@@ -44,7 +44,8 @@ async fn respond(state: &AppState, session: Option<&Session>, id: &str, request:
         }
         _ => file,
     };
-    if !may_read(file.access, reader) {
+    // a contract's attachment (message, delivery, payment voucher): its parties and supervisors
+    if !may_read(file.access, reader) && !crate::db::contracts::work::may_read_attachment(&state.pool, id, reader).await? {
         return Err(AppError::NotFound);
     }
     // the database only holds the three kinds; anything else is never served

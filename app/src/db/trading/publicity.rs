@@ -56,7 +56,7 @@ pub async fn decline(state: &AppState, id: i64, firm_id: i64, reason: &str, now:
 
 /// Marks the current candidate (`rank`) with `outcome` and selects the next
 /// reserve; with none left the procurement fails.
-async fn move_to_next(tx: &mut Tx<'_>, state: &AppState, p: &ProcRow, rank: i64, outcome: &str, reason: &str, now: i64) -> Result<(), sqlx::Error> {
+pub(crate) async fn move_to_next(tx: &mut Tx<'_>, state: &AppState, p: &ProcRow, rank: i64, outcome: &str, reason: &str, now: i64) -> Result<(), sqlx::Error> {
     sqlx::query("UPDATE candidates SET status = $3, reason = $4, decided_at = $5 WHERE procurement_id = $1 AND rank = $2")
         .bind(p.id)
         .bind(rank)

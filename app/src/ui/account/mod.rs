@@ -159,6 +159,7 @@ pub fn UserMenu() -> impl IntoView {
                             .iter()
                             .map(|(href, key)| view! { <a href=*href>{t(key)}</a> })
                             .collect_view()}
+                        <a href="/contracts">{t(if matches!(user.role, Role::Owner | Role::Firm) { "contract.nav" } else { "contract.nav_supervise" })}</a>
                         <a href="/account" class="user-name" title=t("account.title")>{user.display_name.clone()}</a>
                         <ActionForm action=auth.sign_out attr:class="sign-out">
                             <button type="submit" class="link-button">{t("account.sign_out")}</button>

@@ -466,13 +466,18 @@ fn MyPanel(
                     .into_any()
             }
             Ok(Some(p)) if p.is_owner => view! {
+                <ContractLink code=p.contract_code.clone()/>
                 {move || {
                     let a = owner_view.get();
                     view! { <crate::ui::trading::owner_panel::OwnerPanel a on_change=refresh/> }
                 }}
             }
             .into_any(),
-            Ok(Some(p)) if p.is_firm => view! { <FirmPanel p status=status.get() method code type_names acts/> }.into_any(),
+            Ok(Some(p)) if p.is_firm => view! {
+                <ContractLink code=p.contract_code.clone()/>
+                <FirmPanel p status=status.get() method code type_names acts/>
+            }
+            .into_any(),
             Ok(Some(_)) => ().into_any(),
         }
     }
@@ -1235,4 +1240,17 @@ mod tests {
         let names = vec![("C1".to_string(), "甲公司".to_string())];
         assert_eq!(event_detail("abnormal", "C1,C2", &names), "甲公司（C1）、C2");
     }
+}
+
+/// The way from a final award to its contract, for the two parties.
+#[component]
+fn ContractLink(code: Option<String>) -> impl IntoView {
+    code.map(|c| {
+        view! {
+            <p class="panel contract-link" data-testid="contract-link">
+                {t("trading.contract_ready")}" "
+                <a class="button" href=format!("/contracts/{c}")>{t("trading.open_contract")}" "{c.clone()}</a>
+            </p>
+        }
+    })
 }
