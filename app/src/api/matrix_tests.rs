@@ -128,6 +128,32 @@ async fn call(app: &TestApp, endpoint: &str) -> Result<(), AppError> {
         "contract_work/deliver" => contract_work::deliver_results(files::testing::form(&[("code", "NO-SUCH"), ("note", "矩阵测试")], None)).await.map(drop),
         "contract_work/decide_delivery" => contract_work::decide_delivery("NO-SUCH".into(), 1, "accept".into(), None).await,
         // @cases:contract-work
+        "ratings/panel" => ratings::get_rating_panel("NO-SUCH".into()).await.map(drop),
+        "ratings/rate" => ratings::rate_contract(crate::model::ratings::RatingInput { code: "NO-SUCH".into(), ..Default::default() }).await.map(drop),
+        "ratings/reply" => ratings::reply_to_rating("NO-SUCH".into(), "谢谢评价".into()).await.map(drop),
+        "ratings/firm" => ratings::get_firm_ratings(firm_code.clone(), 1).await.map(drop),
+        "ratings/appeal" => ratings::appeal_sanction(-1, "申诉理由申诉理由申诉理由".into()).await.map(drop),
+        "ratings/desk" => ratings::get_sanctions_desk().await.map(drop),
+        "ratings/act" => ratings::act_on_proposal(-1, "dismiss".into(), "不予处理理由".into(), String::new(), String::new()).await.map(drop),
+        "ratings/decide_appeal" => ratings::decide_appeal(-1, false, "维持原处理决定".into()).await.map(drop),
+        // @cases:ratings
+        "credit/lookup" => credit::credit_lookup("矩阵".into()).await.map(drop),
+        "credit/archive" => credit::get_credit_archive(firm_code).await.map(drop),
+        "credit/regulator" => credit::get_regulator_credit().await.map(drop),
+        "credit/add_record" => credit::add_credit_record("NO-SUCH".into(), "reward".into(), "矩阵测试".into(), "1".into(), "2026-11-20".into(), "".into(), "矩阵-1".into()).await.map(drop),
+        "credit/add_list_entry" => credit::add_list_entry("NO-SUCH".into(), "red".into(), "矩阵测试理由".into(), "2026-11-20".into(), "".into()).await,
+        "credit/revoke_list_entry" => credit::revoke_list_entry(i64::MAX, "矩阵测试理由".into()).await,
+        "credit/import" => credit::import_credit_csv("".into()).await.map(drop),
+        "credit/contract_flag" => credit::contract_flag("NO-SUCH".into()).await.map(drop),
+        // @cases:credit
+        "complaints/options" => complaints::get_complaint_options().await.map(drop),
+        // an empty form: admitted callers get a field error, nothing is written
+        "complaints/file" => complaints::file_complaint(files::testing::form(&[], None)).await.map(drop),
+        "complaints/mine" => complaints::my_complaints(None).await.map(drop),
+        "complaints/detail" => complaints::get_complaint(i64::MAX).await.map(drop),
+        "complaints/queue" => complaints::get_complaint_queue(None, None).await.map(drop),
+        "complaints/act" => complaints::act_on_complaint(i64::MAX, "accept".into(), None).await,
+        // @cases:complaints
         other => panic!("no matrix case for server function {other}: add one"),
     }
 }

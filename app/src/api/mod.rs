@@ -3,8 +3,10 @@
 pub mod accounts;
 pub mod catalogue;
 pub mod catalogue_admin;
+pub mod complaints;
 pub mod contract_work;
 pub mod contracts;
+pub mod credit;
 pub mod firms;
 pub mod oidc;
 pub mod files;
@@ -12,12 +14,15 @@ pub mod notices;
 pub mod onboarding;
 pub mod payments;
 pub mod portal;
+pub mod ratings;
 pub mod reference;
 pub mod register;
 pub mod review;
 pub mod trading;
 pub mod trading_settings;
 
+#[cfg(all(test, feature = "ssr"))]
+mod credit_tests;
 #[cfg(all(test, feature = "ssr"))]
 mod matrix_tests;
 #[cfg(all(test, feature = "ssr"))]
@@ -29,7 +34,11 @@ mod contract_work_tests;
 #[cfg(all(test, feature = "ssr"))]
 mod payments_tests;
 #[cfg(all(test, feature = "ssr"))]
+mod ratings_tests;
+#[cfg(all(test, feature = "ssr"))]
 mod trading_tests;
+#[cfg(all(test, feature = "ssr"))]
+mod complaints_tests;
 
 #[cfg(feature = "ssr")]
 pub(crate) mod ctx {

@@ -75,6 +75,13 @@ fn filtered(select: &str, q: &FirmQuery, today: &str) -> Sql {
             .bind(grade.as_str())
             .push(")");
     }
+    // star level (ratings, #6) and credit grade (credit archive, #6), both cached on firms
+    if let Some(star) = q.star.as_deref().and_then(|s| s.parse::<i64>().ok()) {
+        sql.push(" AND f.star_level >= ").bind(star);
+    }
+    if let Some(grade) = &q.credit {
+        sql.push(" AND f.credit_grade = ").bind(grade.as_str());
+    }
     sql
 }
 
@@ -100,7 +107,7 @@ pub async fn list(pool: &Pool, q: &FirmQuery, per_page: u32, today: &str) -> Res
     sql.push("(SELECT COUNT(*) FROM firm_items fi JOIN service_items s ON s.id = fi.item_id WHERE fi.firm_id = f.id");
     super::catalogue::push_in_force(&mut sql, "s", today);
     sql.push(
-        ") AS item_count, f.completed_count, f.registered_at \
+        ") AS item_count, f.completed_count, f.registered_at, f.star_level, f.credit_grade \
          FROM firms f JOIN regions r ON r.code = f.region_code WHERE f.id IN (",
     );
     for (k, (id,)) in ids.iter().enumerate() {
@@ -110,11 +117,11 @@ pub async fn list(pool: &Pool, q: &FirmQuery, per_page: u32, today: &str) -> Res
         sql.bind(*id);
     }
     sql.push(")");
-    let rows: Vec<(i64, String, String, String, i64, i64, i64)> = sql.query_as().fetch_all(pool).await?;
+    let rows: Vec<(i64, String, String, String, i64, i64, i64, Option<i64>, Option<String>)> = sql.query_as().fetch_all(pool).await?;
     let mut by_id: std::collections::HashMap<i64, FirmSummary> = rows
         .into_iter()
-        .map(|(id, name, credit_code, region_name, item_count, completed_count, registered_at)| {
-            (id, FirmSummary { name, credit_code, region_name, item_count, completed_count, registered_at, star_level: None, credit_grade: None })
+        .map(|(id, name, credit_code, region_name, item_count, completed_count, registered_at, star_level, credit_grade)| {
+            (id, FirmSummary { name, credit_code, region_name, item_count, completed_count, registered_at, star_level, credit_grade })
         })
         .collect();
     let items = ids.iter().filter_map(|(id,)| by_id.remove(id)).collect();
@@ -123,16 +130,16 @@ pub async fn list(pool: &Pool, q: &FirmQuery, per_page: u32, today: &str) -> Res
 
 /// The public profile of a firm by credit code; `None` when unknown or not public.
 pub async fn profile(pool: &Pool, credit_code: &str, today: &str) -> Result<Option<FirmProfile>, sqlx::Error> {
-    let row: Option<(i64, String, String, String, String, String, String, String, String, i64, i64)> = sqlx::query_as(&format!(
+    let row: Option<(i64, String, String, String, String, String, String, String, String, i64, i64, Option<i64>, Option<String>)> = sqlx::query_as(&format!(
         "SELECT f.id, f.name, f.credit_code, f.status, r.name, f.address, f.legal_rep, f.contact_name, \
-         f.contact_phone, f.registered_at, f.completed_count \
+         f.contact_phone, f.registered_at, f.completed_count, f.star_level, f.credit_grade \
          FROM firms f JOIN regions r ON r.code = f.region_code \
          WHERE f.credit_code = $1 AND f.status IN {PUBLIC_STATUSES}"
     ))
     .bind(credit_code)
     .fetch_optional(pool)
     .await?;
-    let Some((id, name, credit_code, status, region_name, address, legal_rep, contact_name, contact_phone, registered_at, completed_count)) = row
+    let Some((id, name, credit_code, status, region_name, address, legal_rep, contact_name, contact_phone, registered_at, completed_count, star_level, credit_grade)) = row
     else {
         return Ok(None);
     };
@@ -205,7 +212,7 @@ pub async fn profile(pool: &Pool, credit_code: &str, today: &str) -> Result<Opti
         scope,
         qualifications,
         staff,
-        star_level: None,
-        credit_grade: None,
+        star_level,
+        credit_grade,
     }))
 }

@@ -4,7 +4,9 @@
 pub mod accounts;
 pub mod catalogue;
 pub mod catalogue_admin;
+pub mod complaints;
 pub mod contracts;
+pub mod credit;
 pub mod demo;
 pub mod firms;
 pub mod oidc;
@@ -12,6 +14,7 @@ pub mod files;
 pub mod notices;
 pub mod onboarding;
 pub mod portal;
+pub mod ratings;
 pub mod reference;
 pub mod sessions;
 pub mod register;

@@ -147,6 +147,32 @@ pub const MATRIX: &[Rule] = &[
     Rule { endpoint: "contract_work/deliver", audience: Roles(&[Firm]), rows: "the firm of a contract in service with nothing awaiting acceptance; the files are the firm's" },
     Rule { endpoint: "contract_work/decide_delivery", audience: Roles(&[Owner]), rows: "the owner of a contract awaiting acceptance" },
     // @matrix:contract-work
+    Rule { endpoint: "ratings/panel", audience: SignedIn, rows: "the contract's two parties; regulator (its industry within its region), leader (its region), operator, admin: read-only; anyone else 404" },
+    Rule { endpoint: "ratings/rate", audience: Roles(&[Owner]), rows: "the contract's owner; completed; once per contract" },
+    Rule { endpoint: "ratings/reply", audience: Roles(&[Firm]), rows: "the contract's firm; rated; one reply" },
+    Rule { endpoint: "ratings/firm", audience: Public, rows: "any firm's evaluation, star calculation and actions (public)" },
+    Rule { endpoint: "ratings/appeal", audience: Roles(&[Firm]), rows: "an action against the caller's firm; one appeal" },
+    Rule { endpoint: "ratings/desk", audience: Roles(&[Regulator, Leader, Operator, Admin]), rows: "proposals and actions in scope (regulator: its industry within its region; leader: region; operator, admin: all)" },
+    Rule { endpoint: "ratings/act", audience: Roles(&[Regulator]), rows: "an open proposal of its industry within its region" },
+    Rule { endpoint: "ratings/decide_appeal", audience: Roles(&[Regulator]), rows: "a pending appeal of its industry within its region" },
+    // @matrix:ratings
+    Rule { endpoint: "credit/lookup", audience: Public, rows: "firms admitted to the directory (active, suspended, expelled)" },
+    Rule { endpoint: "credit/archive", audience: Public, rows: "one admitted firm's public credit archive" },
+    Rule { endpoint: "credit/regulator", audience: Roles(&[Regulator, Operator, Admin]), rows: "regulator: firms in its region with a service item of its industry; operator, admin: all" },
+    Rule { endpoint: "credit/add_record", audience: Roles(&[Regulator]), rows: "firms in the regulator's scope (as credit/regulator)" },
+    Rule { endpoint: "credit/add_list_entry", audience: Roles(&[Regulator]), rows: "firms in the regulator's scope" },
+    Rule { endpoint: "credit/revoke_list_entry", audience: Roles(&[Regulator]), rows: "entries of firms in the regulator's scope" },
+    Rule { endpoint: "credit/import", audience: Roles(&[Regulator]), rows: "every row's firm in the regulator's scope" },
+    Rule { endpoint: "credit/contract_flag", audience: SignedIn, rows: "contracts the caller may see (parties, supervisors in scope)" },
+    // @matrix:credit
+    // complaints (投诉)
+    Rule { endpoint: "complaints/options", audience: Public, rows: "reference data (industries, regions, departments)" },
+    Rule { endpoint: "complaints/file", audience: Public, rows: "creates a complaint: owners and firms under their account, visitors with name and phone; staff refused (form error)" },
+    Rule { endpoint: "complaints/mine", audience: SignedIn, rows: "the caller's own complaints" },
+    Rule { endpoint: "complaints/detail", audience: SignedIn, rows: "the filer; the regulator of its industry within its region; operator, admin; anyone else 404" },
+    Rule { endpoint: "complaints/queue", audience: Roles(&[Regulator, Operator, Admin]), rows: "regulator: its industry within its region; operator, admin: all" },
+    Rule { endpoint: "complaints/act", audience: Roles(&[Regulator, Operator, Admin]), rows: "as complaints/queue (others 404)" },
+    // @matrix:complaints
 ];
 
 pub fn rule(endpoint: &str) -> Option<&'static Rule> {

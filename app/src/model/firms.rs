@@ -46,6 +46,10 @@ pub struct FirmQuery {
     pub department: Option<String>,
     /// Qualification grade held (e.g. 甲级).
     pub grade: Option<String>,
+    /// Minimum star level (星级, "1"–"5").
+    pub star: Option<String>,
+    /// Credit grade (信用等级 A/B/C/D).
+    pub credit: Option<String>,
     pub sort: Option<String>,
     pub page: Option<u32>,
 }
@@ -60,6 +64,8 @@ impl FirmQuery {
             region: get("region"),
             department: get("department"),
             grade: get("grade"),
+            star: get("star"),
+            credit: get("credit"),
             sort: get("sort"),
             page: super::parse_page(get("page")),
         }
@@ -88,12 +94,20 @@ impl FirmQuery {
         if grade.as_deref().is_some_and(|g| g.chars().count() > 10) {
             return Err(AppError::invalid("grade", "firms.bad_grade"));
         }
+        let star = clean(&self.star);
+        if star.as_deref().is_some_and(|s| !matches!(s, "1" | "2" | "3" | "4" | "5")) {
+            return Err(AppError::invalid("star", "credit.star_invalid"));
+        }
+        let credit = match clean(&self.credit) {
+            None => None,
+            Some(c) => Some(crate::domain::credit::Grade::parse(&c).ok_or_else(|| AppError::invalid("credit", "credit.grade_invalid"))?.as_str().to_string()),
+        };
         let sort = match clean(&self.sort) {
             None => None,
             Some(s) => Some(FirmSort::parse(&s).ok_or_else(|| AppError::invalid("sort", "firms.bad_sort"))?.as_str().to_string()),
         };
         let page = super::check_page(self.page)?;
-        Ok(FirmQuery { q, item, region, department, grade, sort, page: Some(page) })
+        Ok(FirmQuery { q, item, region, department, grade, star, credit, sort, page: Some(page) })
     }
 
     pub fn sort_order(&self) -> FirmSort {
@@ -110,6 +124,8 @@ impl FirmQuery {
                 ("region", &self.region),
                 ("department", &self.department),
                 ("grade", &self.grade),
+                ("star", &self.star),
+                ("credit", &self.credit),
                 ("sort", &self.sort),
             ],
             page,

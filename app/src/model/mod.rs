@@ -2,8 +2,10 @@
 pub mod accounts;
 pub mod catalogue;
 pub mod catalogue_admin;
+pub mod complaints;
 pub mod contract;
 pub mod contract_work;
+pub mod credit;
 pub mod firms;
 pub mod oidc;
 pub mod files;
@@ -11,6 +13,7 @@ pub mod notices;
 pub mod onboarding;
 pub mod payment;
 pub mod portal;
+pub mod ratings;
 pub mod trading;
 
 use serde::{Deserialize, Serialize};

@@ -1,14 +1,17 @@
 //! Pages by audience and shared components.
 pub mod account;
 pub mod charts;
+pub mod complaints;
 pub mod components;
 pub mod contracts;
+pub mod credit;
 pub mod manage;
 pub mod notices;
 pub mod firm;
 pub mod live;
 pub mod operator;
 pub mod public;
+pub mod ratings;
 pub mod trading;
 
 use crate::i18n::{provide_locale, t, use_locale};
@@ -108,6 +111,17 @@ pub fn App() -> impl IntoView {
                         // @routes:contracts
                         // @routes:payments
                         // @routes:contract-work
+                        <Route path=path!("/regulator/sanctions") view=ratings::SanctionsDeskPage ssr=SsrMode::Async/>
+                        // @routes:ratings
+                        <Route path=path!("/complaints") view=complaints::MyComplaintsPage ssr=SsrMode::Async/>
+                        <Route path=path!("/complaints/new") view=complaints::NewComplaintPage ssr=SsrMode::Async/>
+                        <Route path=path!("/complaints/:id") view=complaints::ComplaintPage ssr=SsrMode::Async/>
+                        <Route path=path!("/regulator/complaints") view=complaints::RegulatorComplaintsPage ssr=SsrMode::Async/>
+                        // @routes:complaints
+                        <Route path=path!("/credit") view=credit::CreditLookupPage ssr=SsrMode::Async/>
+                        <Route path=path!("/credit/:credit_code") view=credit::CreditArchivePage ssr=SsrMode::Async/>
+                        <Route path=path!("/regulator/credit") view=credit::RegulatorCreditPage ssr=SsrMode::Async/>
+                        // @routes:credit
                     </Routes>
                 </ErrorBoundary>
             </main>
@@ -175,6 +189,7 @@ fn Footer() -> impl IntoView {
         <footer class="site-footer">
             <div class="container">
                 <p>{t("site.footer")}</p>
+                <p class="footer-links"><a href="/complaints/new">{t("complaints.nav")}</a></p>
             </div>
         </footer>
     }

@@ -45,7 +45,9 @@ async fn respond(state: &AppState, session: Option<&Session>, id: &str, request:
         _ => file,
     };
     // a contract's attachment (message, delivery, payment voucher): its parties and supervisors
-    if !may_read(file.access, reader) && !crate::db::contracts::work::may_read_attachment(&state.pool, id, reader).await? {
+    if !may_read(file.access, reader) && !crate::db::contracts::work::may_read_attachment(&state.pool, id, reader).await?
+        && !crate::db::complaints::may_read_attachment(&state.pool, id, reader).await?
+    {
         return Err(AppError::NotFound);
     }
     // the database only holds the three kinds; anything else is never served

@@ -284,6 +284,7 @@ pub async fn act_on_objection(
         }
         ObjectionAction::Escalate => {
             sqlx::query("UPDATE objections SET status = $2, escalated_at = $3, updated_at = $3 WHERE id = $1").bind(o.id).bind(to.as_str()).bind(now).execute(&mut *tx).await?;
+            crate::db::complaints::on_objection_escalated(&mut tx, o.id, actor_user, &cal, now).await?;
         }
         ObjectionAction::Decide => {
             sqlx::query(
@@ -297,6 +298,7 @@ pub async fn act_on_objection(
             .bind(now)
             .execute(&mut *tx)
             .await?;
+            crate::db::complaints::on_objection_decided(&mut tx, o.id, upheld, text, actor_user, now).await?;
             if upheld {
                 if let Some(a) = &a {
                     if a.status == "publicity" {

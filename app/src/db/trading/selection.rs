@@ -126,7 +126,7 @@ async fn eligible_registrants(tx: &mut Tx<'_>, p: &ProcRow, now: i64) -> Result<
     .await?;
     let mut out = std::collections::BTreeMap::new();
     for (id, code) in rows {
-        let s = super::standing(&mut **tx, id, p.item_id).await?;
+        let s = super::standing(&mut **tx, id, p.item_id, &crate::domain::time::date_shanghai(now)).await?;
         let reasons = crate::domain::eligibility::check(&p.requirements(), &s, &crate::domain::time::date_shanghai(now));
         if reasons.is_empty() {
             out.insert(code, id);

@@ -12,7 +12,7 @@ use crate::error::AppError;
 use crate::state::AppState;
 
 /// What is known about a firm for one procurement's item.
-pub async fn standing(ex: &mut sqlx::AnyConnection, firm_id: i64, item_id: i64) -> Result<FirmStanding, sqlx::Error> {
+pub async fn standing(ex: &mut sqlx::AnyConnection, firm_id: i64, item_id: i64, today: &str) -> Result<FirmStanding, sqlx::Error> {
     let status: String = sqlx::query_scalar("SELECT status FROM firms WHERE id = $1").bind(firm_id).fetch_one(&mut *ex).await?;
     let in_scope: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM firm_items WHERE firm_id = $1 AND item_id = $2")
         .bind(firm_id)
@@ -25,26 +25,26 @@ pub async fn standing(ex: &mut sqlx::AnyConnection, firm_id: i64, item_id: i64) 
             .fetch_all(&mut *ex)
             .await?;
     Ok(FirmStanding {
-        status,
+        status: status.clone(),
         item_in_scope: in_scope > 0,
         qualifications: qualifications
             .into_iter()
             .map(|(type_code, grade, valid_from, valid_to)| HeldQualification { type_code, grade, valid_from, valid_to })
             .collect(),
-        // Blacklists arrive with the credit archive (#6); expelled firms are not active.
-        blacklisted: false,
+        // A valid blacklist entry (中介信用库, #6) or an expulsion.
+        blacklisted: status == "expelled" || crate::db::credit::blacklisted(&mut *ex, firm_id, today).await?,
     })
 }
 
 /// Why `firm_id` may not take part in `p` today (empty: it may).
 pub async fn ineligibility(pool: &Pool, p: &ProcRow, firm_id: i64, now: i64) -> Result<Vec<Ineligibility>, sqlx::Error> {
     let mut conn = pool.acquire().await?;
-    let s = standing(&mut conn, firm_id, p.item_id).await?;
+    let s = standing(&mut conn, firm_id, p.item_id, &date_shanghai(now)).await?;
     Ok(eligibility::check(&p.requirements(), &s, &date_shanghai(now)))
 }
 
 async fn ineligibility_tx(tx: &mut Tx<'_>, p: &ProcRow, firm_id: i64, now: i64) -> Result<Vec<Ineligibility>, sqlx::Error> {
-    let s = standing(&mut **tx, firm_id, p.item_id).await?;
+    let s = standing(&mut **tx, firm_id, p.item_id, &date_shanghai(now)).await?;
     Ok(eligibility::check(&p.requirements(), &s, &date_shanghai(now)))
 }
 

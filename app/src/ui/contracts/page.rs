@@ -137,6 +137,7 @@ fn Body(first: Data) -> impl IntoView {
     let code_for_forms = StoredValue::new(code.clone());
     view! {
         <Title text=format!("{} {}", t("contract.title"), code)/>
+        <crate::ui::credit::flag::ContractCreditFlag code=code.clone()/>
         <nav class="breadcrumb no-print" aria-label=t("nav.breadcrumb")>
             <a href="/">{t("nav.home")}</a>" / "<a href="/contracts">{t("contract.list_title")}</a>" / "{code.clone()}
         </nav>
@@ -170,6 +171,7 @@ fn Body(first: Data) -> impl IntoView {
                     <section class="contract-panel" aria-label=t("contract.panel_payments")>
                         <crate::ui::contracts::payments::PaymentsPanel code=code.clone() viewer status/>
                     </section>
+                    <crate::ui::ratings::RatingPanel code=code.clone() viewer status/>
                     <section class="contract-panel" aria-label=t("contract.panel_work")>
                         <crate::ui::contracts::work::WorkPanel code viewer status/>
                     </section>

@@ -47,6 +47,8 @@ fn FirmFilters(facets: FirmFacets, query: FirmQuery) -> impl IntoView {
     let sort = query.sort_order();
     let grades: Vec<Named> = facets.grades.into_iter().map(|g| Named { code: g.clone(), name: g }).collect();
     let items: Vec<Named> = facets.items.into_iter().map(|n| Named { name: format!("{} {}", n.code, n.name), code: n.code }).collect();
+    let star_choices: Vec<Named> = (1..=5).rev().map(|n| Named { code: n.to_string(), name: t("credit.star_at_least").replace("{n}", &n.to_string()) }).collect();
+    let credit_choices: Vec<Named> = ["A", "B", "C", "D"].into_iter().map(|g| Named { code: g.into(), name: g.into() }).collect();
     view! {
         <Form method="GET" action="/firms" attr:class="filters firm-filters" attr:role="search" attr:aria-label=t("firms.filters")>
             <div class="field grow">
@@ -60,6 +62,10 @@ fn FirmFilters(facets: FirmFacets, query: FirmQuery) -> impl IntoView {
             <FilterSelect id="ff-department" name="department" label=t("firms.department")
                 choices=facets.departments current=query.department.clone()/>
             <FilterSelect id="ff-grade" name="grade" label=t("firms.grade") choices=grades current=query.grade.clone()/>
+            <FilterSelect id="ff-star" name="star" label=t("credit.filter_star")
+                choices=star_choices current=query.star.clone()/>
+            <FilterSelect id="ff-credit" name="credit" label=t("credit.filter_grade")
+                choices=credit_choices current=query.credit.clone()/>
             <div class="field">
                 <label for="ff-sort">{t("firms.sort")}</label>
                 <select id="ff-sort" name="sort">
@@ -157,6 +163,7 @@ fn FirmView(p: FirmProfile) -> impl IntoView {
                 <div><dt>{t("firms.credit_grade")}</dt><dd>{p.credit_grade.clone().unwrap_or_else(|| "—".into())}</dd></div>
             </dl>
         </article>
+        <crate::ui::ratings::FirmRatings credit_code=p.credit_code.clone()/>
         <section class="panel" aria-labelledby="scope-h">
             <h2 id="scope-h">{t("firms.scope")}</h2>
             <div class="table-scroll" tabindex="0">
