@@ -169,3 +169,48 @@ test('only the two parties and supervisors in scope see a contract; supervisors 
     await expect(leader.getByRole('button', { name })).toHaveCount(0);
   }
 });
+
+test('the owner rates the completed contract (a missing score is named), the firm replies once, both are public on its profile', async ({ browser }) => {
+  expect(completed, 'the first test completed a contract').toBeTruthy();
+  const owner = await userPage(browser, 'owner');
+  const firm = await userPage(browser, 'firm.c', PHONE);
+  const errors = [...watchErrors(owner), ...watchErrors(firm)];
+  const credit = await creditCode(firm);
+  await openContract(owner, completed);
+  const panel = owner.getByTestId('ratings-panel');
+  await panel.getByLabel('服务时效').selectOption('5');
+  await panel.getByLabel('服务质量').selectOption('4');
+  await panel.getByLabel('服务态度').selectOption('5');
+  await panel.getByRole('button', { name: '提交评价' }).click();
+  // the one left out is named next to its field
+  await expect(panel.getByText('请为该项选择 1–5 分。')).toBeVisible();
+  await panel.getByLabel('服务时效').selectOption('5');
+  await panel.getByLabel('服务质量').selectOption('4');
+  await panel.getByLabel('服务态度').selectOption('5');
+  await panel.getByLabel('收费规范').selectOption('4');
+  await panel.getByLabel('评价意见(选填)').fill('报告结论清楚,整改建议可操作');
+  // each key staff member of the firm is rated too
+  const staff = panel.locator('.rating-staff select');
+  for (let i = 0; i < await staff.count(); i++) await staff.nth(i).selectOption('5');
+  await panel.getByRole('button', { name: '提交评价' }).click();
+  await expect(panel.locator('.rating-card')).toContainText('报告结论清楚,整改建议可操作');
+  await expect(panel.getByRole('button', { name: '提交评价' })).toHaveCount(0);
+
+  // the firm replies once, on a phone
+  await openContract(firm, completed);
+  const fp = firm.getByTestId('ratings-panel');
+  await fp.getByLabel('机构回复').fill('感谢业主认可,我们将持续改进服务');
+  await fp.getByRole('button', { name: '发布回复' }).click();
+  await expect(fp.locator('.rating-reply')).toContainText('感谢业主认可');
+  await expect(fp.getByRole('button', { name: '发布回复' })).toHaveCount(0);
+
+  // anyone reads both on the firm's profile, with the star calculation
+  const visitor = await (await browser.newContext({ baseURL: BASE, locale: 'zh-CN' })).newPage();
+  await visitor.goto(`/firms/${credit}`);
+  await hydrated(visitor);
+  const section = visitor.getByTestId('firm-ratings');
+  await expect(section).toContainText('报告结论清楚,整改建议可操作');
+  await expect(section).toContainText('感谢业主认可');
+  await expect(section.getByText('星级计算公式')).toBeVisible();
+  expect(errors).toEqual([]);
+});

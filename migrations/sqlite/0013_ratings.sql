@@ -50,6 +50,8 @@ CREATE TABLE firm_sanction_proposals (
 );
 CREATE INDEX firm_sanction_proposals_open ON firm_sanction_proposals(status, region_code, industry_code);
 CREATE INDEX firm_sanction_proposals_firm ON firm_sanction_proposals(firm_id, status);
+-- at most one open proposal per firm
+CREATE UNIQUE INDEX firm_sanction_proposals_one_open ON firm_sanction_proposals(firm_id) WHERE status = 'open';
 
 -- Regulator actions, public and dated: downgrade (star level capped at
 -- star_cap until `until`), suspend (until `until`) or expel (清退). The firm may

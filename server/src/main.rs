@@ -224,6 +224,19 @@ async fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
         println!("  sealed {sealed} open procurements");
     }
     tokio::spawn(trading_scheduler(state.clone()));
+    // star levels and credit: at start-up, then once a day
+    tokio::spawn({
+        let state = state.clone();
+        async move {
+            let mut every = tokio::time::interval(std::time::Duration::from_secs(30));
+            loop {
+                every.tick().await;
+                if let Err(e) = app::db::nightly(&state, state.now_ms()).await {
+                    tracing::warn!(error = %e, "daily star level and credit recomputation");
+                }
+            }
+        }
+    });
     tokio::spawn({
         let sessions = sessions.clone();
         async move {
@@ -360,6 +373,7 @@ fn test_clock_routes(clock: Option<Arc<app::state::OffsetClock>>) -> Router<AppS
                 let now = state.now_ms();
                 // run the time-driven steps at once so the test need not wait for the scheduler tick
                 let _ = app::db::trading::advance(&state, now).await;
+                let _ = app::db::nightly(&state, now).await;
                 now.to_string().into_response()
             }
         }),

@@ -240,6 +240,13 @@ async fn the_regulator_accepts_or_declines_then_decides_and_the_timers_follow() 
         sqlx::query_as("SELECT status, decision, firm_id, decided_at FROM complaints WHERE id = $1").bind(a).fetch_one(&app.state.pool).await.unwrap();
     assert_eq!((status.as_str(), decision.as_deref(), firm, decided_at), ("decided", Some("upheld"), Some(w.firm.0), Some(due)));
     assert_eq!(app.run(act_on_complaint(a, "dismiss".into(), Some("重复处理测试".into()))).await, Err(AppError::invalid("action", "complaints.wrong_state")));
+    // the cached credit score counts the upheld complaint at once
+    let mut conn = app.state.pool.acquire().await.unwrap();
+    let inputs = crate::db::credit::inputs(&mut conn, w.firm.0, now(&app)).await.unwrap();
+    assert_eq!(inputs.upheld_complaints, 1);
+    let cached: Option<i64> = sqlx::query_scalar("SELECT credit_score FROM firms WHERE id = $1").bind(w.firm.0).fetch_one(&app.state.pool).await.unwrap();
+    assert_eq!(cached, Some(crate::domain::credit::compute(&inputs).total));
+    drop(conn);
     // the queue shows open ones only by default; the filer sees the outcome
     assert!(app.run(get_complaint_queue(None, None)).await.unwrap().rows.is_empty());
     assert_eq!(app.run(get_complaint_queue(None, Some(true))).await.unwrap().total, 2);

@@ -135,6 +135,7 @@ async fn call(app: &TestApp, endpoint: &str) -> Result<(), AppError> {
         "ratings/appeal" => ratings::appeal_sanction(-1, "申诉理由申诉理由申诉理由".into()).await.map(drop),
         "ratings/desk" => ratings::get_sanctions_desk().await.map(drop),
         "ratings/act" => ratings::act_on_proposal(-1, "dismiss".into(), "不予处理理由".into(), String::new(), String::new()).await.map(drop),
+        "ratings/sanction" => ratings::sanction_firm("NO-SUCH".into(), "expel".into(), "清退理由清退理由".into(), String::new(), String::new()).await.map(drop),
         "ratings/decide_appeal" => ratings::decide_appeal(-1, false, "维持原处理决定".into()).await.map(drop),
         // @cases:ratings
         "credit/lookup" => credit::credit_lookup("矩阵".into()).await.map(drop),

@@ -41,6 +41,24 @@ pub(crate) mod server {
         crate::api::payments::server::text(field, key, s, min, max)
     }
 
+    /// A validated action: `kind` is already one of the four; the reason is
+    /// required, a downgrade needs a cap of 1–4 stars, a downgrade or
+    /// suspension needs its last day.
+    pub fn action(kind: String, reason: &str, star_cap: &str, until: &str, now: i64) -> Result<crate::db::ratings::Action, AppError> {
+        let reason = required("reason", "ratings.error_reason", reason, 5, 500)?;
+        let today = crate::domain::time::date_shanghai(now);
+        let star_cap = if kind == "downgrade" {
+            match star_cap.trim().parse::<i64>() {
+                Ok(v) if (1..=4).contains(&v) => Some(v),
+                _ => return Err(fail(AppError::invalid("star_cap", "ratings.error_cap"))),
+            }
+        } else {
+            None
+        };
+        let until = if matches!(kind.as_str(), "downgrade" | "suspend") { Some(self::until("until", until, &today)?) } else { None };
+        Ok(crate::db::ratings::Action { kind, reason, star_cap, until })
+    }
+
     /// A date `YYYY-MM-DD` after `today` and within two years, or a field error.
     pub fn until(field: &str, s: &str, today: &str) -> Result<String, AppError> {
         let t = s.trim();
@@ -182,6 +200,7 @@ pub async fn get_sanctions_desk() -> Result<SanctionsDesk, AppError> {
         proposals: props.into_iter().filter(|(r, i, _)| scope.reaches(r, Some(i))).map(|(_, _, p)| p).collect(),
         sanctions: sanctions.into_iter().filter(|(r, i, _)| scope.reaches(r, Some(i))).map(|(_, _, s)| s).collect(),
         today: crate::domain::time::date_shanghai(st.now_ms()),
+        can_act: user.role == crate::domain::accounts::Role::Regulator,
     })
 }
 
@@ -202,22 +221,38 @@ pub async fn act_on_proposal(id: i64, kind: String, reason: String, star_cap: St
     if !matches!(kind.as_str(), "dismiss" | "downgrade" | "suspend" | "expel") {
         return Err(fail(AppError::invalid("kind", "ratings.error_kind")));
     }
-    let reason = server::required("reason", "ratings.error_reason", &reason, 5, 500)?;
     let now = st.now_ms();
-    let today = crate::domain::time::date_shanghai(now);
-    let star_cap = if kind == "downgrade" {
-        match star_cap.trim().parse::<i64>() {
-            Ok(v) if (1..=4).contains(&v) => Some(v),
-            _ => return Err(fail(AppError::invalid("star_cap", "ratings.error_cap"))),
-        }
-    } else {
-        None
-    };
-    let until = if matches!(kind.as_str(), "downgrade" | "suspend") { Some(server::until("until", &until, &today)?) } else { None };
-    let a = crate::db::ratings::Action { kind, reason, star_cap, until };
+    let a = server::action(kind, &reason, &star_cap, &until, now)?;
     if !check(crate::db::ratings::act(&st, id, user.id, &a, now).await)? {
         return Err(fail(AppError::invalid("kind", "ratings.error_decided")));
     }
+    Ok(())
+}
+
+/// The regulator acts on a firm in its scope (its region, a service item of
+/// its industry) without a proposal: `downgrade`, `suspend` or `expel`.
+#[server(prefix = "/api", endpoint = "ratings/sanction")]
+pub async fn sanction_firm(credit_code: String, kind: String, reason: String, star_cap: String, until: String) -> Result<(), AppError> {
+    use super::ctx::{authorize_user, check, fail, state};
+    let user = authorize_user("ratings/sanction").await?;
+    let st = state()?;
+    let code = credit_code.trim().to_uppercase();
+    let firm_id = match check(crate::db::ratings::firm_id(&st.pool, &code).await)? {
+        Some(id) if code.len() == 18 => id,
+        _ => return Err(fail(AppError::invalid("credit_code", "ratings.error_firm"))),
+    };
+    let mut conn = check(st.pool.acquire().await)?;
+    if !check(crate::db::credit::firm_in_scope(&mut conn, &user.scope(), firm_id).await)? {
+        return Err(fail(AppError::invalid("credit_code", "ratings.error_firm")));
+    }
+    drop(conn);
+    if !matches!(kind.as_str(), "downgrade" | "suspend" | "expel") {
+        return Err(fail(AppError::invalid("kind", "ratings.error_kind")));
+    }
+    let now = st.now_ms();
+    let a = server::action(kind, &reason, &star_cap, &until, now)?;
+    let industry = user.industry_code.clone().unwrap_or_default();
+    check(crate::db::ratings::sanction_directly(&st, firm_id, &industry, user.id, &a, now).await)?;
     Ok(())
 }
 

@@ -227,3 +227,101 @@ async fn suspension_and_expulsion_change_the_firm_status() {
     let public = app.run(get_firm_ratings(fx.firm_code.clone(), 1)).await.unwrap();
     assert_eq!(public.sanctions.iter().map(|s| s.kind.as_str()).collect::<Vec<_>>(), vec!["expel", "suspend"]);
 }
+
+#[tokio::test]
+async fn the_regulator_sanctions_a_firm_in_scope_directly() {
+    let fx = fixture().await;
+    let app = &fx.app;
+    let pool = app.state.pool.clone();
+    // the firm offers an item of the regulator's industry and none of the other's
+    let firm_id: i64 = sqlx::query_scalar("SELECT id FROM firms WHERE credit_code = $1").bind(&fx.firm_code).fetch_one(&pool).await.unwrap();
+    let industry: String = sqlx::query_scalar("SELECT p.industry_code FROM contracts c JOIN procurements p ON p.id = c.procurement_id WHERE c.code = $1")
+        .bind(&fx.codes[2])
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    let other: String = sqlx::query_scalar("SELECT code FROM industries WHERE code <> $1 ORDER BY code LIMIT 1").bind(&industry).fetch_one(&pool).await.unwrap();
+    sqlx::query("DELETE FROM firm_items WHERE firm_id = $1 AND item_id IN (SELECT id FROM service_items WHERE industry_code = $2)")
+        .bind(firm_id)
+        .bind(&other)
+        .execute(&pool)
+        .await
+        .unwrap();
+    sqlx::query(
+        "INSERT INTO firm_items (firm_id, item_id, fee_standard, promised_days) SELECT $1, id, '按服务收费标准', 10 FROM service_items \
+         WHERE industry_code = $2 AND id NOT IN (SELECT item_id FROM firm_items WHERE firm_id = $1) LIMIT 1",
+    )
+    .bind(firm_id)
+    .bind(&industry)
+    .execute(&pool)
+    .await
+    .unwrap();
+    app.sign_in_as(fx.regulator_elsewhere).await;
+    // the firm has no service item of this regulator's industry: same answer as an unknown code
+    let e = app.run(sanction_firm(fx.firm_code.clone(), "expel".into(), "严重违规,予以清退".into(), String::new(), String::new())).await.unwrap_err();
+    assert_eq!(field(e), ("credit_code".into(), "ratings.error_firm".into()));
+    app.sign_in_as(fx.regulator).await;
+    let e = app.run(sanction_firm("91000000000000000X".into(), "expel".into(), "严重违规,予以清退".into(), String::new(), String::new())).await.unwrap_err();
+    assert_eq!(field(e), ("credit_code".into(), "ratings.error_firm".into()));
+    let e = app.run(sanction_firm(fx.firm_code.clone(), "dismiss".into(), "不予处理".into(), String::new(), String::new())).await.unwrap_err();
+    assert_eq!(field(e), ("kind".into(), "ratings.error_kind".into()));
+    let e = app.run(sanction_firm(fx.firm_code.clone(), "downgrade".into(), "出具虚假报告".into(), "2".into(), String::new())).await.unwrap_err();
+    assert_eq!(field(e), ("until".into(), "ratings.error_until".into()));
+    let today = app.run(get_sanctions_desk()).await.unwrap().today;
+    let until = format!("{}{}", today[..4].parse::<i32>().unwrap() + 1, &today[4..]);
+    app.run(sanction_firm(fx.firm_code.to_lowercase(), "downgrade".into(), "出具虚假报告".into(), "2".into(), until.clone())).await.unwrap();
+    let desk = app.run(get_sanctions_desk()).await.unwrap();
+    assert!(desk.can_act);
+    assert_eq!(desk.sanctions.iter().map(|s| (s.kind.as_str(), s.star_cap)).collect::<Vec<_>>(), vec![("downgrade", Some(2))]);
+    // public, dated, and the cap holds the level down even with top ratings
+    app.sign_in_as(fx.owner).await;
+    for code in &fx.codes {
+        app.run(rate_contract(input(code, ["5", "5", "5", "5"], Some((fx.staff_id, "5"))))).await.unwrap();
+    }
+    app.new_session();
+    let public = app.run(get_firm_ratings(fx.firm_code.clone(), 1)).await.unwrap();
+    assert_eq!((public.calc.computed, public.calc.level), (5, 2));
+    assert_eq!(public.sanctions.len(), 1);
+    let (cap, cap_until): (Option<i64>, Option<String>) =
+        sqlx::query_as("SELECT star_cap, star_cap_until FROM firms WHERE credit_code = $1").bind(&fx.firm_code).fetch_one(&pool).await.unwrap();
+    assert_eq!((cap, cap_until), (Some(2), Some(until)));
+}
+
+#[tokio::test]
+async fn the_daily_sweep_proposes_once_and_not_again_after_a_dismissal() {
+    let fx = fixture().await;
+    let app = &fx.app;
+    let pool = app.state.pool.clone();
+    // poor ratings written straight into the database (as the demo market does);
+    // the latest is of the regulator's industry, where the sweep routes its proposal
+    let firm_id: i64 = sqlx::query_scalar("SELECT id FROM firms WHERE credit_code = $1").bind(&fx.firm_code).fetch_one(&pool).await.unwrap();
+    let now = app.state.now_ms();
+    for (n, code) in fx.codes.iter().enumerate() {
+        sqlx::query(
+            "INSERT INTO ratings (contract_id, firm_id, timeliness, quality, attitude, fee_compliance, rated_at) \
+             SELECT id, firm_id, 1, 2, 2, 1, $2 FROM contracts WHERE code = $1",
+        )
+        .bind(code)
+        .bind(now - (3 - n as i64) * 86_400_000)
+        .execute(&pool)
+        .await
+        .unwrap();
+    }
+    sqlx::query("DELETE FROM firm_sanction_proposals").execute(&pool).await.unwrap();
+    assert!(crate::db::nightly(&app.state, now).await.unwrap(), "the first call of the day runs");
+    assert!(!crate::db::nightly(&app.state, now + 60_000).await.unwrap(), "once per day");
+    let open: Vec<(i64, String)> = sqlx::query_as("SELECT id, industry_code FROM firm_sanction_proposals WHERE firm_id = $1 AND status = 'open'")
+        .bind(firm_id)
+        .fetch_all(&pool)
+        .await
+        .unwrap();
+    assert_eq!(open.len(), 1, "the sweep opened a proposal");
+    let level: Option<i64> = sqlx::query_scalar("SELECT star_level FROM firms WHERE id = $1").bind(firm_id).fetch_one(&pool).await.unwrap();
+    assert_eq!(level, Some(1), "and cached the star level (average 1.500)");
+    app.sign_in_as(fx.regulator).await;
+    app.run(act_on_proposal(open[0].0, "dismiss".into(), "情况已整改,不予处理".into(), String::new(), String::new())).await.unwrap();
+    // the next day's sweep does not re-open it; a new poor rating would
+    assert!(crate::db::nightly(&app.state, now + 86_400_000).await.unwrap());
+    let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM firm_sanction_proposals WHERE firm_id = $1").bind(firm_id).fetch_one(&pool).await.unwrap();
+    assert_eq!(n, 1);
+}

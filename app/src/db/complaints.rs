@@ -269,6 +269,11 @@ pub async fn decide(state: &AppState, id: i64, upheld: bool, reason: &str, actor
         return Err(AppError::invalid("action", "complaints.wrong_state"));
     }
     event(&mut tx, id, now, to_kind(action), Some(actor), reason).await?;
+    // the outcome feeds the firm's credit score
+    let firm: Option<i64> = sqlx::query_scalar("SELECT firm_id FROM complaints WHERE id = $1 AND against_kind = 'firm'").bind(id).fetch_one(&mut *tx).await?;
+    if let Some(firm_id) = firm {
+        super::credit::recompute(&mut tx, firm_id, now).await?;
+    }
     tx.commit().await?;
     Ok(())
 }

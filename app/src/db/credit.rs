@@ -35,22 +35,12 @@ async fn list_valid(ex: &mut AnyConnection, firm_id: i64, list: &str, today: &st
     Ok(n > 0)
 }
 
-/// Whether the complaints table (#6, another slice) exists yet.
-async fn has_complaints(ex: &mut AnyConnection, backend: Backend) -> Result<bool, sqlx::Error> {
-    let sql = match backend {
-        Backend::Sqlite => "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = 'complaints'",
-        Backend::Postgres => "SELECT CAST(COUNT(*) AS BIGINT) FROM information_schema.tables WHERE table_name = 'complaints'",
-    };
-    let n: i64 = sqlx::query_scalar(sql).fetch_one(&mut *ex).await?;
-    Ok(n > 0)
-}
-
 /// The refusals counted against a firm: declined or lapsed candidacies, except
 /// when the owner (not the firm) failed to sign.
 const REFUSAL_WHERE: &str = "c.firm_id = $1 AND c.status IN ('declined', 'lapsed') AND (c.reason IS NULL OR c.reason <> $2)";
 
 /// What the formula reads about a firm at `now`.
-pub async fn inputs(ex: &mut AnyConnection, backend: Backend, firm_id: i64, now: i64) -> Result<CreditInputs, sqlx::Error> {
+pub async fn inputs(ex: &mut AnyConnection, firm_id: i64, now: i64) -> Result<CreditInputs, sqlx::Error> {
     let today = date_shanghai(now);
     let records: Vec<(i64, String, String, Option<String>)> =
         sqlx::query_as("SELECT points, source, decided_on, valid_to FROM credit_records WHERE firm_id = $1")
@@ -84,15 +74,13 @@ pub async fn inputs(ex: &mut AnyConnection, backend: Backend, firm_id: i64, now:
     .await?;
     i.rating_count = count;
     i.rating_dimension_sum = sum.unwrap_or(0);
-    if has_complaints(ex, backend).await? {
-        i.upheld_complaints = sqlx::query_scalar(
-            "SELECT COUNT(*) FROM complaints WHERE firm_id = $1 AND against_kind = 'firm' AND decision = 'upheld' AND decided_at >= $2",
-        )
-        .bind(firm_id)
-        .bind(now - credit::COMPLAINT_WINDOW_DAYS * DAY_MS)
-        .fetch_one(&mut *ex)
-        .await?;
-    }
+    i.upheld_complaints = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM complaints WHERE firm_id = $1 AND against_kind = 'firm' AND decision = 'upheld' AND decided_at >= $2",
+    )
+    .bind(firm_id)
+    .bind(now - credit::COMPLAINT_WINDOW_DAYS * DAY_MS)
+    .fetch_one(&mut *ex)
+    .await?;
     i.red_listed = list_valid(ex, firm_id, "red", &today).await?;
     i.blacklisted = list_valid(ex, firm_id, "black", &today).await?;
     let status: String = sqlx::query_scalar("SELECT status FROM firms WHERE id = $1").bind(firm_id).fetch_one(&mut *ex).await?;
@@ -101,8 +89,8 @@ pub async fn inputs(ex: &mut AnyConnection, backend: Backend, firm_id: i64, now:
 }
 
 /// Recomputes a firm's score and grade and caches them on `firms`.
-pub async fn recompute(ex: &mut AnyConnection, backend: Backend, firm_id: i64, now: i64) -> Result<CreditBreakdown, sqlx::Error> {
-    let b = credit::compute(&inputs(ex, backend, firm_id, now).await?);
+pub async fn recompute(ex: &mut AnyConnection, firm_id: i64, now: i64) -> Result<CreditBreakdown, sqlx::Error> {
+    let b = credit::compute(&inputs(ex, firm_id, now).await?);
     sqlx::query("UPDATE firms SET credit_score = $1, credit_grade = $2, credit_computed_at = $3 WHERE id = $4")
         .bind(b.total)
         .bind(b.grade.as_str())
@@ -118,7 +106,7 @@ pub async fn recompute_all(state: &AppState, now: i64) -> Result<usize, sqlx::Er
     let ids: Vec<i64> = sqlx::query_scalar("SELECT id FROM firms ORDER BY id").fetch_all(&state.pool).await?;
     let mut conn = state.pool.acquire().await?;
     for id in &ids {
-        recompute(&mut conn, state.backend, *id, now).await?;
+        recompute(&mut conn, *id, now).await?;
     }
     Ok(ids.len())
 }
@@ -208,7 +196,7 @@ async fn insert_record(ex: &mut AnyConnection, r: &NewRecord, source: &str, by: 
 pub async fn add_record(state: &AppState, r: &NewRecord, by: i64, now: i64) -> Result<CreditBreakdown, sqlx::Error> {
     let mut tx = crate::db::trading::begin_write(state).await?;
     insert_record(&mut tx, r, "regulator", by, now).await?;
-    let b = recompute(&mut tx, state.backend, r.firm_id, now).await?;
+    let b = recompute(&mut tx, r.firm_id, now).await?;
     tx.commit().await?;
     Ok(b)
 }
@@ -228,7 +216,7 @@ pub async fn add_list_entry(state: &AppState, firm_id: i64, list: &str, reason: 
     .bind(now)
     .execute(&mut *tx)
     .await?;
-    let b = recompute(&mut tx, state.backend, firm_id, now).await?;
+    let b = recompute(&mut tx, firm_id, now).await?;
     tx.commit().await?;
     Ok(b)
 }
@@ -252,7 +240,7 @@ pub async fn revoke_list_entry(state: &AppState, id: i64, reason: &str, now: i64
         .bind(id)
         .execute(&mut *tx)
         .await?;
-    recompute(&mut tx, state.backend, firm, now).await?;
+    recompute(&mut tx, firm, now).await?;
     tx.commit().await?;
     Ok(true)
 }
@@ -318,7 +306,7 @@ pub async fn import_csv(state: &AppState, scope: &Scope<'_>, text: &str, by: i64
         firms.insert(r.firm_id);
     }
     for f in firms {
-        recompute(&mut tx, state.backend, f, now).await?;
+        recompute(&mut tx, f, now).await?;
     }
     tx.commit().await?;
     Ok(ImportReport { added: rows.len(), errors })
@@ -383,7 +371,7 @@ pub async fn archive(state: &AppState, credit_code: &str, now: i64) -> Result<Op
     .await?;
     let Some((id, name, credit_code, region_name, status)) = firm else { return Ok(None) };
     let mut conn = pool.acquire().await?;
-    let breakdown = credit::compute(&inputs(&mut conn, state.backend, id, now).await?);
+    let breakdown = credit::compute(&inputs(&mut conn, id, now).await?);
     let star_level = star_level(&mut conn, state.backend, id).await?;
     let data: Option<String> = sqlx::query_scalar(
         "SELECT data FROM firm_applications WHERE firm_id = $1 AND status = 'approved' ORDER BY decided_at DESC, id DESC LIMIT 1",
@@ -419,20 +407,17 @@ pub async fn archive(state: &AppState, credit_code: &str, now: i64) -> Result<Op
         .into_iter()
         .map(|(procurement_code, title, owner_name, price_fen, completed_at)| ServiceDone { procurement_code, title, owner_name, price_fen, completed_at })
         .collect();
-    let complaints = if has_complaints(&mut conn, state.backend).await? {
-        let rows: Vec<(String, String, Option<String>, i64, Option<i64>)> = sqlx::query_as(
-            "SELECT subject, status, decision, created_at, decided_at FROM complaints WHERE firm_id = $1 AND against_kind = 'firm' \
-             AND status IN ('accepted', 'decided') ORDER BY created_at DESC LIMIT 100",
-        )
-        .bind(id)
-        .fetch_all(&mut *conn)
-        .await?;
-        rows.into_iter()
-            .map(|(subject, status, decision, created_at, decided_at)| ComplaintOutcome { subject, status, decision, created_at, decided_at })
-            .collect()
-    } else {
-        Vec::new()
-    };
+    let complaints: Vec<(String, String, Option<String>, i64, Option<i64>)> = sqlx::query_as(
+        "SELECT subject, status, decision, created_at, decided_at FROM complaints WHERE firm_id = $1 AND against_kind = 'firm' \
+         AND status IN ('accepted', 'decided') ORDER BY created_at DESC LIMIT 100",
+    )
+    .bind(id)
+    .fetch_all(&mut *conn)
+    .await?;
+    let complaints = complaints
+        .into_iter()
+        .map(|(subject, status, decision, created_at, decided_at)| ComplaintOutcome { subject, status, decision, created_at, decided_at })
+        .collect();
     let refusals: Vec<(String, String, String, Option<String>, Option<i64>)> = sqlx::query_as(&format!(
         "SELECT p.code, p.title, c.status, c.reason, c.decided_at FROM candidates c JOIN procurements p ON p.id = c.procurement_id \
          WHERE {REFUSAL_WHERE} ORDER BY c.decided_at DESC LIMIT 100"

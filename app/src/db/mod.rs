@@ -127,3 +127,23 @@ where
     .await?;
     Ok(())
 }
+
+/// The daily recomputation (run at start-up and then once per Shanghai date,
+/// by whichever instance claims the date first): star levels and the
+/// poor-rating rule (ratings age out of their windows, downgrade caps and
+/// suspensions end), then credit scores and grades (records and list entries
+/// end by date). `true` when this call did the work.
+pub async fn nightly(state: &crate::state::AppState, now: i64) -> Result<bool, sqlx::Error> {
+    const KEY: &str = "nightly_recompute";
+    let today = crate::domain::time::date_shanghai(now);
+    if meta_get(&state.pool, KEY).await?.as_deref() == Some(today.as_str()) {
+        return Ok(false);
+    }
+    sqlx::query("INSERT INTO app_meta (key, value) VALUES ($1, '') ON CONFLICT (key) DO NOTHING").bind(KEY).execute(&state.pool).await?;
+    let claimed = sqlx::query("UPDATE app_meta SET value = $2 WHERE key = $1 AND value <> $2").bind(KEY).bind(&today).execute(&state.pool).await?.rows_affected() == 1;
+    if claimed {
+        ratings::recompute_all(state, now).await?;
+        credit::recompute_all(state, now).await?;
+    }
+    Ok(claimed)
+}

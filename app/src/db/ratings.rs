@@ -101,8 +101,8 @@ pub async fn calculation(pool: &Pool, firm_id: i64, now: i64) -> Result<StarCalc
 }
 
 /// Recomputes every firm with a cached level or a rating in the window (start-up
-/// and nightly: ratings age out of the window, caps expire), lifts suspensions
-/// whose last day has passed. Returns how many firms were recomputed.
+/// and nightly: ratings age out of the window, caps expire), runs the
+/// poor-rating rule on each, lifts suspensions whose last day has passed. Returns how many firms were recomputed.
 pub async fn recompute_all(state: &crate::state::AppState, now: i64) -> Result<u32, sqlx::Error> {
     let since = now - (star::WINDOW_DAYS + 1) * 86_400_000;
     let today = crate::domain::time::date_shanghai(now);
@@ -121,9 +121,55 @@ pub async fn recompute_all(state: &crate::state::AppState, now: i64) -> Result<u
         .await?;
     for (id,) in &ids {
         recompute(&mut tx, *id, now).await?;
+        if let Some(industry) = latest_rated_industry(&mut tx, *id).await? {
+            propose_if_poor(&mut tx, *id, &industry, true, now).await?;
+        }
     }
     tx.commit().await?;
     Ok(ids.len() as u32)
+}
+
+/// The poor-rating rule: when it fires, opens a downgrade proposal for the
+/// regulator of the firm's region and `industry`, unless one is open or (for
+/// the nightly sweep, `sweep`) one was already made since the firm's latest
+/// rating: a decided proposal is re-opened only by a new rating. Whether one was opened.
+pub async fn propose_if_poor(tx: &mut Tx<'_>, firm_id: i64, industry: &str, sweep: bool, now: i64) -> Result<bool, sqlx::Error> {
+    let ratings = scored(tx, firm_id, now).await?;
+    let Some(p) = star::poor(&ratings, now) else {
+        return Ok(false);
+    };
+    // a sweep is blocked by any proposal made since the latest rating
+    let latest = if sweep { ratings.iter().map(|r| r.rated_at).max().unwrap_or(now) } else { i64::MAX };
+    let region: String = sqlx::query_scalar("SELECT region_code FROM firms WHERE id = $1").bind(firm_id).fetch_one(&mut **tx).await?;
+    let done = sqlx::query(
+        "INSERT INTO firm_sanction_proposals (firm_id, region_code, industry_code, reason, rating_count, average_milli, star_level, status, created_at) \
+         SELECT $1, $2, $3, $4, $5, $6, $7, 'open', $8 WHERE NOT EXISTS \
+         (SELECT 1 FROM firm_sanction_proposals WHERE firm_id = $1 AND (status = 'open' OR created_at >= $9)) ON CONFLICT DO NOTHING",
+    )
+    .bind(firm_id)
+    .bind(&region)
+    .bind(industry)
+    .bind(&p.reason)
+    .bind(p.count)
+    .bind(p.average_milli)
+    .bind(p.computed)
+    .bind(now)
+    .bind(latest)
+    .execute(&mut **tx)
+    .await?
+    .rows_affected();
+    Ok(done == 1)
+}
+
+/// The industry of the firm's latest rated contract (where a sweep routes its proposal).
+async fn latest_rated_industry(tx: &mut Tx<'_>, firm_id: i64) -> Result<Option<String>, sqlx::Error> {
+    sqlx::query_scalar(
+        "SELECT p.industry_code FROM ratings r JOIN contracts c ON c.id = r.contract_id JOIN procurements p ON p.id = c.procurement_id \
+         WHERE r.firm_id = $1 ORDER BY r.rated_at DESC, r.id DESC LIMIT 1",
+    )
+    .bind(firm_id)
+    .fetch_optional(&mut **tx)
+    .await
 }
 
 /// A validated rating.
@@ -176,24 +222,8 @@ pub async fn rate(state: &crate::state::AppState, contract_id: i64, by: i64, r: 
     }
     super::contracts::event(&mut tx, c.id, now, "rated", Some(by), "").await?;
     recompute(&mut tx, c.firm_id, now).await?;
-    let ratings = scored(&mut tx, c.firm_id, now).await?;
-    if let Some(p) = star::poor(&ratings, now) {
-        let region: String = sqlx::query_scalar("SELECT region_code FROM firms WHERE id = $1").bind(c.firm_id).fetch_one(&mut *tx).await?;
-        sqlx::query(
-            "INSERT INTO firm_sanction_proposals (firm_id, region_code, industry_code, reason, rating_count, average_milli, star_level, status, created_at) \
-             SELECT $1, $2, $3, $4, $5, $6, $7, 'open', $8 WHERE NOT EXISTS (SELECT 1 FROM firm_sanction_proposals WHERE firm_id = $1 AND status = 'open')",
-        )
-        .bind(c.firm_id)
-        .bind(&region)
-        .bind(&c.industry_code)
-        .bind(&p.reason)
-        .bind(p.count)
-        .bind(p.average_milli)
-        .bind(p.computed)
-        .bind(now)
-        .execute(&mut *tx)
-        .await?;
-    }
+    propose_if_poor(&mut tx, c.firm_id, &c.industry_code, false, now).await?;
+    super::credit::recompute(&mut tx, c.firm_id, now).await?;
     tx.commit().await?;
     Ok(true)
 }
@@ -339,42 +369,61 @@ pub async fn act(state: &crate::state::AppState, proposal_id: i64, by: i64, a: &
     if a.kind != "dismiss" {
         let (firm_id, region, industry): (i64, String, String) =
             sqlx::query_as("SELECT firm_id, region_code, industry_code FROM firm_sanction_proposals WHERE id = $1").bind(proposal_id).fetch_one(&mut *tx).await?;
-        sqlx::query(
-            "INSERT INTO firm_sanctions (firm_id, proposal_id, kind, reason, star_cap, until, region_code, industry_code, decided_by, decided_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
-        )
-        .bind(firm_id)
-        .bind(proposal_id)
-        .bind(&a.kind)
-        .bind(&a.reason)
-        .bind(a.star_cap)
-        .bind(a.until.as_deref())
-        .bind(&region)
-        .bind(&industry)
-        .bind(by)
-        .bind(now)
-        .execute(&mut *tx)
-        .await?;
-        match a.kind.as_str() {
-            "downgrade" => {
-                sqlx::query("UPDATE firms SET star_cap = $2, star_cap_until = $3 WHERE id = $1").bind(firm_id).bind(a.star_cap).bind(a.until.as_deref()).execute(&mut *tx).await?;
-            }
-            "suspend" => {
-                sqlx::query("UPDATE firms SET status = 'suspended', suspended_until = $2, updated_at = $3 WHERE id = $1 AND status IN ('active', 'suspended')")
-                    .bind(firm_id)
-                    .bind(a.until.as_deref())
-                    .bind(now)
-                    .execute(&mut *tx)
-                    .await?;
-            }
-            _ => {
-                sqlx::query("UPDATE firms SET status = 'expelled', suspended_until = NULL, updated_at = $2 WHERE id = $1").bind(firm_id).bind(now).execute(&mut *tx).await?;
-            }
-        }
-        recompute(&mut tx, firm_id, now).await?;
+        apply(&mut tx, firm_id, Some(proposal_id), &region, &industry, by, a, now).await?;
     }
     tx.commit().await?;
     Ok(true)
+}
+
+/// The regulator acts on a firm in its scope without a proposal (a
+/// downgrade, suspension or expulsion found in its own supervision); routed
+/// to the firm's region and the regulator's industry. Public like any other.
+pub async fn sanction_directly(state: &crate::state::AppState, firm_id: i64, industry: &str, by: i64, a: &Action, now: i64) -> Result<(), sqlx::Error> {
+    let mut tx = super::trading::begin_write(state).await?;
+    let region: String = sqlx::query_scalar("SELECT region_code FROM firms WHERE id = $1").bind(firm_id).fetch_one(&mut *tx).await?;
+    apply(&mut tx, firm_id, None, &region, industry, by, a, now).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Records an action and carries it out: caps the star level, suspends or expels.
+#[allow(clippy::too_many_arguments)]
+async fn apply(tx: &mut Tx<'_>, firm_id: i64, proposal_id: Option<i64>, region: &str, industry: &str, by: i64, a: &Action, now: i64) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "INSERT INTO firm_sanctions (firm_id, proposal_id, kind, reason, star_cap, until, region_code, industry_code, decided_by, decided_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+    )
+    .bind(firm_id)
+    .bind(proposal_id)
+    .bind(&a.kind)
+    .bind(&a.reason)
+    .bind(a.star_cap)
+    .bind(a.until.as_deref())
+    .bind(region)
+    .bind(industry)
+    .bind(by)
+    .bind(now)
+    .execute(&mut **tx)
+    .await?;
+    match a.kind.as_str() {
+        "downgrade" => {
+            sqlx::query("UPDATE firms SET star_cap = $2, star_cap_until = $3 WHERE id = $1").bind(firm_id).bind(a.star_cap).bind(a.until.as_deref()).execute(&mut **tx).await?;
+        }
+        "suspend" => {
+            sqlx::query("UPDATE firms SET status = 'suspended', suspended_until = $2, updated_at = $3 WHERE id = $1 AND status IN ('active', 'suspended')")
+                .bind(firm_id)
+                .bind(a.until.as_deref())
+                .bind(now)
+                .execute(&mut **tx)
+                .await?;
+        }
+        _ => {
+            sqlx::query("UPDATE firms SET status = 'expelled', suspended_until = NULL, updated_at = $2 WHERE id = $1").bind(firm_id).bind(now).execute(&mut **tx).await?;
+        }
+    }
+    recompute(tx, firm_id, now).await?;
+    super::credit::recompute(tx, firm_id, now).await?;
+    Ok(())
 }
 
 /// The firm appeals an action (once). `false` when already appealed or not its own.
@@ -428,6 +477,7 @@ pub async fn decide_appeal(state: &crate::state::AppState, sanction_id: i64, uph
             }
         }
         recompute(&mut tx, firm_id, now).await?;
+        super::credit::recompute(&mut tx, firm_id, now).await?;
     }
     tx.commit().await?;
     Ok(done)

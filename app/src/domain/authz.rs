@@ -154,6 +154,7 @@ pub const MATRIX: &[Rule] = &[
     Rule { endpoint: "ratings/appeal", audience: Roles(&[Firm]), rows: "an action against the caller's firm; one appeal" },
     Rule { endpoint: "ratings/desk", audience: Roles(&[Regulator, Leader, Operator, Admin]), rows: "proposals and actions in scope (regulator: its industry within its region; leader: region; operator, admin: all)" },
     Rule { endpoint: "ratings/act", audience: Roles(&[Regulator]), rows: "an open proposal of its industry within its region" },
+    Rule { endpoint: "ratings/sanction", audience: Roles(&[Regulator]), rows: "a firm in its region with a service item of its industry (others: form error, no hint whether it exists)" },
     Rule { endpoint: "ratings/decide_appeal", audience: Roles(&[Regulator]), rows: "a pending appeal of its industry within its region" },
     // @matrix:ratings
     Rule { endpoint: "credit/lookup", audience: Public, rows: "firms admitted to the directory (active, suspended, expelled)" },

@@ -152,4 +152,6 @@ pub struct SanctionsDesk {
     pub proposals: Vec<ProposalView>,
     pub sanctions: Vec<SanctionView>,
     pub today: String,
+    /// Regulators act; leaders, operators and admins read.
+    pub can_act: bool,
 }

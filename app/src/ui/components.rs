@@ -121,3 +121,21 @@ pub fn StatusTag(#[prop(into)] status: String) -> impl IntoView {
     let label = ProcurementStatus::parse(&status).map(|s| t(s.label_key())).unwrap_or(status.clone());
     view! { <span class=format!("tag status-{status}")>{label}</span> }
 }
+
+/// How many times `action` has succeeded: key a resource on this instead of
+/// the action's version, so a refused submission does not re-render (and
+/// empty) the form that shows the error.
+pub fn successes<S>(action: leptos::prelude::ServerAction<S>) -> Signal<u32>
+where
+    S: leptos::server_fn::ServerFn + Clone + Send + Sync + 'static,
+    S::Output: Send + Sync + Clone + 'static,
+    S::Error: Send + Sync + Clone + 'static,
+{
+    let count = RwSignal::new(0u32);
+    Effect::new(move |_| {
+        if matches!(action.value().get(), Some(Ok(_))) {
+            count.update(|n| *n += 1);
+        }
+    });
+    count.into()
+}

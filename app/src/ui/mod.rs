@@ -171,6 +171,7 @@ fn Header() -> impl IntoView {
                     <A href="/items">{t("nav.catalogue")}</A>
                     <A href="/announcements">{t("trading.nav")}</A>
                     <A href="/firms">{t("nav.firms")}</A>
+                    <A href="/credit">{t("credit.nav")}</A>
                     <A href="/notices">{t("notices.nav")}</A>
                     <A href="/stats">{t("nav.stats")}</A>
                     <span class="user-menu"><account::UserMenu/></span>

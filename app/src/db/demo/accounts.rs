@@ -14,6 +14,8 @@ pub const DEMO_ACCOUNTS: &[(&str, &str, Role, Option<&str>, Option<&str>)] = &[
     ("operator", "Zjcs-Demo-2026", Role::Operator, None, None),
     ("regulator", "Zjcs-Demo-2026", Role::Regulator, Some("510000"), Some("ZJ")),
     ("regulator.cd", "Zjcs-Demo-2026", Role::Regulator, Some("510100"), Some("ZJ")),
+    // the industry every demo firm account offers (HJ): supervises their credit
+    ("regulator.hj", "Zjcs-Demo-2026", Role::Regulator, Some("510000"), Some("HJ")),
     ("leader", "Zjcs-Demo-2026", Role::Leader, Some("510000"), None),
     ("leader.cd", "Zjcs-Demo-2026", Role::Leader, Some("510100"), None),
     ("firm", "Zjcs-Demo-2026", Role::Firm, None, None),
@@ -31,6 +33,7 @@ fn display_name(username: &str) -> &'static str {
         "operator" => "超市运维机构(演示)",
         "regulator" => "四川省住房和城乡建设厅(演示)",
         "regulator.cd" => "成都市住房和城乡建设局(演示)",
+        "regulator.hj" => "四川省生态环境厅(演示)",
         "leader" => "省级领导(演示)",
         "leader.cd" => "成都市领导(演示)",
         _ => "",

@@ -560,6 +560,7 @@ pub async fn load(
     }
     buf.flush(&mut tx).await?;
 
+    poor_performers(&mut tx, now).await?;
     // completed services, kept on the firm for the directory
     sqlx::query(
         "UPDATE firms SET completed_count = (SELECT COUNT(*) FROM contracts c \
@@ -601,3 +602,68 @@ pub async fn is_loaded(pool: &Pool) -> Result<bool, sqlx::Error> {
     Ok(super::meta_get(pool, "demo_loaded").await?.is_some())
 }
 
+
+/// Two persistently poorly rated firms of industry ZJ (the demo regulator's),
+/// so the poor-rating rule has something to find at start-up: each takes over
+/// three recently rated, completed ZJ services (direct or drawn, of an item it
+/// offers; award, contract, participation and rating move together) rated
+/// poorly (sum 9, average 2.250 < 2.500). Firms with no rating of their own in
+/// the window, past the first twenty (the demo accounts' firms).
+async fn poor_performers(tx: &mut sqlx::Transaction<'_, sqlx::Any>, now: i64) -> Result<(), sqlx::Error> {
+    let since = now - crate::domain::star::POOR_WINDOW_DAYS * DAY_MS;
+    let firms: Vec<i64> = sqlx::query_scalar(
+        "SELECT f.id FROM firms f WHERE f.status = 'active' \
+         AND f.id NOT IN (SELECT id FROM (SELECT id FROM firms WHERE status = 'active' ORDER BY id LIMIT 20) first_firms) \
+         AND NOT EXISTS (SELECT 1 FROM ratings r WHERE r.firm_id = f.id AND r.rated_at >= $1) \
+         AND EXISTS (SELECT 1 FROM firm_items fi JOIN service_items s ON s.id = fi.item_id WHERE fi.firm_id = f.id AND s.industry_code = 'ZJ') \
+         ORDER BY f.id",
+    )
+    .bind(since)
+    .fetch_all(&mut **tx)
+    .await?;
+    let mut taken: Vec<i64> = Vec::new();
+    let mut done = 0;
+    for firm in firms {
+        if done == 2 {
+            break;
+        }
+        let rows: Vec<(i64, i64, i64)> = sqlx::query_as(
+            "SELECT c.id, c.procurement_id, c.firm_id FROM contracts c JOIN procurements p ON p.id = c.procurement_id JOIN ratings r ON r.contract_id = c.id \
+             WHERE p.industry_code = 'ZJ' AND p.method IN ('direct', 'random_draw') AND c.status = 'completed' AND r.rated_at >= $1 \
+             AND p.item_id IN (SELECT item_id FROM firm_items WHERE firm_id = $2) AND c.firm_id <> $2 ORDER BY r.rated_at DESC LIMIT 12",
+        )
+        .bind(since)
+        .bind(firm)
+        .fetch_all(&mut **tx)
+        .await?;
+        let rows: Vec<(i64, i64, i64)> = rows.into_iter().filter(|r| !taken.contains(&r.0)).take(3).collect();
+        if rows.len() < 3 {
+            continue;
+        }
+        for (contract, procurement, old) in rows {
+            taken.push(contract);
+            sqlx::query(
+                "INSERT INTO participations (procurement_id, firm_id, status, registered_at) \
+                 SELECT procurement_id, $2, status, registered_at FROM participations WHERE procurement_id = $1 AND firm_id = $3 \
+                 AND NOT EXISTS (SELECT 1 FROM participations WHERE procurement_id = $1 AND firm_id = $2)",
+            )
+            .bind(procurement)
+            .bind(firm)
+            .bind(old)
+            .execute(&mut **tx)
+            .await?;
+            sqlx::query("UPDATE awards SET firm_id = $2 WHERE procurement_id = $1").bind(procurement).bind(firm).execute(&mut **tx).await?;
+            sqlx::query("UPDATE contracts SET firm_id = $2 WHERE id = $1").bind(contract).bind(firm).execute(&mut **tx).await?;
+            sqlx::query(
+                "UPDATE ratings SET firm_id = $2, timeliness = 2, quality = 2, attitude = 3, fee_compliance = 2, comment = '成果多次返工,进度滞后' \
+                 WHERE contract_id = $1",
+            )
+            .bind(contract)
+            .bind(firm)
+            .execute(&mut **tx)
+            .await?;
+        }
+        done += 1;
+    }
+    Ok(())
+}

@@ -178,7 +178,7 @@ pub fn UserMenu() -> impl IntoView {
 /// The work pages of a role, for the header (the pages check the role again).
 pub fn work_links(role: Role) -> &'static [(&'static str, &'static str)] {
     match role {
-        Role::Firm => &[("/firm", "nav.firm_workbench"), ("/firm/trading", "desk.nav_participations")],
+        Role::Firm => &[("/firm", "nav.firm_workbench"), ("/firm/trading", "desk.nav_participations"), ("/complaints", "complaints.mine_nav")],
         Role::Operator => &[
             ("/operator/reviews", "nav.reviews"),
             ("/regulator/objections", "desk.nav_objections"),
@@ -186,11 +186,21 @@ pub fn work_links(role: Role) -> &'static [(&'static str, &'static str)] {
             ("/operator/notices", "nav.manage_notices"),
             ("/manage/items", "nav.manage_items"),
             ("/operator/trading-settings", "settings.nav"),
+            ("/regulator/complaints", "complaints.queue_nav"),
+            ("/regulator/credit", "credit.regulator_nav"),
+            ("/regulator/sanctions", "ratings.desk_nav"),
         ],
-        Role::Regulator => &[("/operator/reviews", "nav.reviews"), ("/manage/items", "nav.manage_items"), ("/regulator/objections", "desk.nav_objections")],
+        Role::Regulator => &[
+            ("/operator/reviews", "nav.reviews"),
+            ("/manage/items", "nav.manage_items"),
+            ("/regulator/objections", "desk.nav_objections"),
+            ("/regulator/complaints", "complaints.queue_nav"),
+            ("/regulator/credit", "credit.regulator_nav"),
+            ("/regulator/sanctions", "ratings.desk_nav"),
+        ],
         Role::Admin => &[("/admin/accounts", "nav.accounts"), ("/operator/reviews", "nav.reviews")],
-        Role::Owner => &[("/owner", "desk.nav_projects")],
-        Role::Leader => &[],
+        Role::Owner => &[("/owner", "desk.nav_projects"), ("/complaints", "complaints.mine_nav")],
+        Role::Leader => &[("/regulator/sanctions", "ratings.desk_nav")],
     }
 }
 

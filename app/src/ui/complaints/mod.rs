@@ -9,7 +9,7 @@ use crate::domain::paging::Page;
 use crate::domain::time::format_shanghai;
 use crate::i18n::t;
 use crate::model::complaints::{ComplaintDetail, ComplaintRow};
-use crate::ui::account::{plain_form_value, FieldError, FormError, Signed};
+use crate::ui::account::{FieldError, FormError, Signed};
 use crate::ui::components::{Empty, ErrorPanel, Loading, Pager};
 use leptos::prelude::*;
 use leptos::server_fn::ServerFn;
@@ -103,7 +103,51 @@ fn ComplaintTable(rows: Vec<ComplaintRow>, now: i64) -> impl IntoView {
 #[component]
 pub fn NewComplaintPage() -> impl IntoView {
     let options = Resource::new(|| (), |_| get_complaint_options());
-    let value = plain_form_value(FileComplaint::PATH);
+    // refused during a plain form post (no JavaScript): the error comes back in
+    // the URL; with JavaScript the form is sent in place and keeps its text
+    let error = RwSignal::new(crate::ui::account::plain_form_error(FileComplaint::PATH));
+    let value = Signal::derive(move || error.get().map(Err::<(), _>));
+    let busy = RwSignal::new(false);
+    let send = Action::new_local(|(data, signed_in): &(leptos::web_sys::FormData, bool)| {
+        let (data, signed_in) = (data.clone(), *signed_in);
+        async move { file_complaint_local(data).await.map(|id| (id, signed_in)) }
+    });
+    let navigate = leptos_router::hooks::use_navigate();
+    Effect::new(move |_| {
+        if let Some(result) = send.value().get() {
+            busy.set(false);
+            match result {
+                Ok((id, signed_in)) => {
+                    error.set(None);
+                    let to = if signed_in { format!("/complaints/{id}") } else { format!("/complaints/new?filed={id}") };
+                    navigate(&to, Default::default());
+                }
+                Err(e) => error.set(Some(e)),
+            }
+        }
+    });
+    let on_submit = move |ev: leptos::ev::SubmitEvent| {
+        #[cfg(feature = "hydrate")]
+        {
+            use wasm_bindgen::JsCast;
+            ev.prevent_default();
+            if busy.get_untracked() {
+                return;
+            }
+            let Some(form) = ev.target().and_then(|t| t.dyn_into::<leptos::web_sys::HtmlFormElement>().ok()) else { return };
+            let Ok(data) = leptos::web_sys::FormData::new_with_form(&form) else { return };
+            if let Ok(file) = data.get("file").dyn_into::<leptos::web_sys::File>() {
+                if file.size() > crate::domain::files::MAX_FILE_BYTES as f64 {
+                    error.set(Some(crate::error::AppError::invalid("file", "files.too_large")));
+                    return;
+                }
+            }
+            busy.set(true);
+            send.dispatch_local((data, options.get_untracked().and_then(|o| o.ok()).is_some_and(|o| o.signed_in)));
+        }
+        #[cfg(not(feature = "hydrate"))]
+        let _ = ev;
+    };
     let filed = query("filed");
     view! {
         <Title text=t("complaints.new_title")/>
@@ -120,7 +164,8 @@ pub fn NewComplaintPage() -> impl IntoView {
                     Ok(o) => {
                         let signed_in = o.signed_in;
                         view! {
-                            <form class="form complaint-form" method="post" action=FileComplaint::PATH enctype="multipart/form-data" novalidate data-testid="complaint-form">
+                            <form class="form complaint-form" method="post" action=FileComplaint::PATH enctype="multipart/form-data" novalidate
+                                on:submit=on_submit data-testid="complaint-form">
                                 {(!signed_in).then(|| view! {
                                     <p class="hint">{t("complaints.public_note")}</p>
                                     <div class="field">
@@ -188,7 +233,7 @@ pub fn NewComplaintPage() -> impl IntoView {
                                 </div>
                                 <FieldError field="form" value/>
                                 <FormError value fields=FILE_FIELDS/>
-                                <button type="submit" class="button primary">{t("complaints.submit")}</button>
+                                <button type="submit" class="button primary" disabled=move || busy.get()>{t("complaints.submit")}</button>
                             </form>
                         }
                         .into_any()
@@ -198,6 +243,11 @@ pub fn NewComplaintPage() -> impl IntoView {
             })}
         </Suspense>
     }
+}
+
+/// Sends the complaint form's data to `complaints/file` (browser only).
+async fn file_complaint_local(data: leptos::web_sys::FormData) -> Result<i64, crate::error::AppError> {
+    crate::api::complaints::file_complaint(data.into()).await
 }
 
 // ───────────────────────────── the filer's list ─────────────────────────────
@@ -298,8 +348,8 @@ fn Detail() -> impl IntoView {
     let params = use_params_map();
     let id = Memo::new(move |_| params.with(|p| p.get("id").and_then(|s| s.parse::<i64>().ok()).unwrap_or(0)));
     let act = ServerAction::<ActOnComplaint>::new();
-    let version = act.version();
-    let detail = Resource::new(move || (id.get(), version.get()), |(id, _)| get_complaint(id));
+    let done = crate::ui::components::successes(act);
+    let detail = Resource::new(move || (id.get(), done.get()), |(id, _)| get_complaint(id));
     view! {
         <Transition fallback=|| view! { <Loading/> }>
             {move || Suspend::new(async move {

@@ -5,7 +5,7 @@
 //! regulator's desk of downgrade proposals and appeals. Every form is an
 //! `ActionForm`, so it works before hydration.
 use crate::api::ratings::{
-    get_firm_ratings, get_rating_panel, get_sanctions_desk, ActOnProposal, AppealSanction, DecideAppeal, RateContract, ReplyToRating,
+    get_firm_ratings, get_rating_panel, get_sanctions_desk, ActOnProposal, AppealSanction, DecideAppeal, RateContract, ReplyToRating, SanctionFirm,
 };
 use crate::domain::accounts::Role;
 use crate::domain::contract::{ContractStatus, Party};
@@ -14,8 +14,7 @@ use crate::domain::time::date_shanghai;
 use crate::i18n::t;
 use crate::model::ratings::{FirmRatingsData, ProposalView, RatingPanelData, RatingView, SanctionView};
 use crate::ui::account::{FieldError, FormError, Signed};
-use crate::ui::components::{stars, Empty, ErrorPanel, Loading, Pager};
-use crate::ui::contracts::ContractRefresh;
+use crate::ui::components::{stars, successes, Empty, ErrorPanel, Loading, Pager};
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
@@ -38,12 +37,14 @@ pub fn RatingPanel(code: String, viewer: Option<Party>, status: ContractStatus) 
         return ().into_any();
     }
     let _ = viewer;
-    let refresh = ContractRefresh::get();
     let rate = ServerAction::<RateContract>::new();
     let reply = ServerAction::<ReplyToRating>::new();
+    let (rated, replied) = (successes(rate), successes(reply));
     let data = Resource::new(
-        move || (code.clone(), refresh.track(), rate.version().get(), reply.version().get()),
-        |(code, _, _, _)| get_rating_panel(code),
+        // not on the contract page's refresh: the panel changes only by its own
+        // actions (a refetch would empty a form showing an error)
+        move || (code.clone(), rated.get(), replied.get()),
+        |(code, _, _)| get_rating_panel(code),
     );
     view! {
         <section class="panel ratings-panel" aria-labelledby="ratings-h" data-testid="ratings-panel">
@@ -318,7 +319,10 @@ pub fn SanctionsDeskPage() -> impl IntoView {
 fn DeskBody() -> impl IntoView {
     let act = ServerAction::<ActOnProposal>::new();
     let decide = ServerAction::<DecideAppeal>::new();
-    let data = Resource::new(move || (act.version().get(), decide.version().get()), |_| get_sanctions_desk());
+    let direct = ServerAction::<SanctionFirm>::new();
+    let last = RwSignal::new(None::<i64>);
+    let (acted, decided, sanctioned) = (successes(act), successes(decide), successes(direct));
+    let data = Resource::new(move || (acted.get(), decided.get(), sanctioned.get()), |_| get_sanctions_desk());
     view! {
         <h1>{t("ratings.desk_title")}</h1>
         <p class="hint">{t("ratings.desk_intro")}</p>
@@ -326,12 +330,13 @@ fn DeskBody() -> impl IntoView {
             {move || Suspend::new(async move {
                 match data.await {
                     Ok(d) => view! {
+                        {d.can_act.then(|| view! { <DirectForm direct/> })}
                         <section class="panel" aria-labelledby="proposals-h">
                             <h2 id="proposals-h">{t("ratings.proposals_title")}</h2>
                             {if d.proposals.is_empty() {
                                 view! { <Empty message=t("ratings.proposals_none")/> }.into_any()
                             } else {
-                                view! { <ul class="proposals">{d.proposals.into_iter().map(|p| view! { <ProposalItem p act/> }).collect_view()}</ul> }.into_any()
+                                view! { <ul class="proposals">{d.proposals.into_iter().map(|p| view! { <ProposalItem p act can_act=d.can_act last/> }).collect_view()}</ul> }.into_any()
                             }}
                         </section>
                         <section class="panel" aria-labelledby="decisions-h">
@@ -339,7 +344,7 @@ fn DeskBody() -> impl IntoView {
                             {if d.sanctions.is_empty() {
                                 view! { <Empty message=t("ratings.sanctions_none")/> }.into_any()
                             } else {
-                                view! { <ul class="sanctions">{d.sanctions.into_iter().map(|s| view! { <DecisionItem s decide/> }).collect_view()}</ul> }.into_any()
+                                view! { <ul class="sanctions">{d.sanctions.into_iter().map(|s| view! { <DecisionItem s decide can_act=d.can_act/> }).collect_view()}</ul> }.into_any()
                             }}
                         </section>
                     }.into_any(),
@@ -350,13 +355,49 @@ fn DeskBody() -> impl IntoView {
     }
 }
 
+/// A downgrade, suspension or expulsion of a firm in scope, without a proposal.
 #[component]
-fn ProposalItem(p: ProposalView, act: ServerAction<ActOnProposal>) -> impl IntoView {
-    let value = act.value();
-    let open = p.status == "open";
-    let id = p.id;
+fn DirectForm(direct: ServerAction<SanctionFirm>) -> impl IntoView {
+    let value = direct.value();
     view! {
-        <li class=format!("proposal proposal-{}", p.status)>
+        <section class="panel" aria-labelledby="direct-h">
+            <h2 id="direct-h">{t("ratings.direct_title")}</h2>
+            <p class="hint">{t("ratings.direct_hint")}</p>
+            <ActionForm action=direct attr:class="form act-form direct-form" attr:novalidate=true>
+                <label for="direct-code">{t("credit.credit_code")}</label>
+                <input id="direct-code" name="credit_code" maxlength="18" autocomplete="off"/>
+                <FieldError field="credit_code" value/>
+                <label for="direct-kind">{t("ratings.action")}</label>
+                <select id="direct-kind" name="kind">
+                    {["downgrade", "suspend", "expel"].into_iter().map(|k| view! { <option value=k>{kind_words(k)}</option> }).collect_view()}
+                </select>
+                <FieldError field="kind" value/>
+                <label for="direct-cap">{t("ratings.star_cap")}</label>
+                <input id="direct-cap" name="star_cap" type="number" min="1" max="4" inputmode="numeric"/>
+                <FieldError field="star_cap" value/>
+                <label for="direct-until">{t("ratings.until")}</label>
+                <input id="direct-until" name="until" type="date"/>
+                <FieldError field="until" value/>
+                <label for="direct-reason">{t("ratings.reason")}</label>
+                <textarea id="direct-reason" name="reason" rows="3" maxlength="500"></textarea>
+                <FieldError field="reason" value/>
+                <FormError value fields=&["credit_code", "kind", "star_cap", "until", "reason"]/>
+                <button type="submit" class="button primary" disabled=direct.pending()>{t("ratings.act_submit")}</button>
+                {move || matches!(value.get(), Some(Ok(()))).then(|| view! { <p class="ok" role="status">{t("ratings.direct_done")}</p> })}
+            </ActionForm>
+        </section>
+    }
+}
+
+#[component]
+fn ProposalItem(p: ProposalView, act: ServerAction<ActOnProposal>, can_act: bool, last: RwSignal<Option<i64>>) -> impl IntoView {
+    let open = p.status == "open" && can_act;
+    let id = p.id;
+    // one action serves every proposal: its errors show under the form that was sent
+    let all = act.value();
+    let value = Signal::derive(move || if last.get() == Some(id) { all.get() } else { None });
+    view! {
+        <li class=format!("proposal proposal-{}", p.status) on:submit=move |_| last.set(Some(id))>
             <p>
                 <a href=format!("/firms/{}", p.credit_code)><strong>{p.firm_name.clone()}</strong></a>" "
                 <span class="tag">{t(&format!("ratings.proposal_{}", p.status))}</span>" "
@@ -389,9 +430,9 @@ fn ProposalItem(p: ProposalView, act: ServerAction<ActOnProposal>) -> impl IntoV
 }
 
 #[component]
-fn DecisionItem(s: SanctionView, decide: ServerAction<DecideAppeal>) -> impl IntoView {
+fn DecisionItem(s: SanctionView, decide: ServerAction<DecideAppeal>, can_act: bool) -> impl IntoView {
     let value = decide.value();
-    let pending = s.appeal_status.as_deref() == Some("pending");
+    let pending = s.appeal_status.as_deref() == Some("pending") && can_act;
     let id = s.id;
     view! {
         <li class=format!("sanction sanction-{}", s.kind)>
