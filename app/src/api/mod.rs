@@ -6,6 +6,7 @@ pub mod catalogue_admin;
 pub mod complaints;
 pub mod contract_work;
 pub mod contracts;
+pub mod dashboard;
 pub mod credit;
 pub mod firms;
 pub mod oidc;

@@ -19,6 +19,7 @@ pub mod reference;
 pub mod sessions;
 pub mod register;
 pub mod sql;
+pub mod stats;
 #[cfg(test)]
 pub mod testing;
 pub mod trading;

@@ -166,6 +166,7 @@ pub const MATRIX: &[Rule] = &[
     Rule { endpoint: "credit/import", audience: Roles(&[Regulator]), rows: "every row's firm in the regulator's scope" },
     Rule { endpoint: "credit/contract_flag", audience: SignedIn, rows: "contracts the caller may see (parties, supervisors in scope)" },
     // @matrix:credit
+    Rule { endpoint: "dashboard/view", audience: Roles(&[Leader, Regulator, Operator, Admin]), rows: "leader: its region; regulator: its industry within its region; operator, admin: the province" },
     // complaints (投诉)
     Rule { endpoint: "complaints/options", audience: Public, rows: "reference data (industries, regions, departments)" },
     Rule { endpoint: "complaints/file", audience: Public, rows: "creates a complaint: owners and firms under their account, visitors with name and phone; staff refused (form error)" },

@@ -27,3 +27,4 @@ pub mod star;
 pub mod stats;
 pub mod time;
 pub mod urge;
+pub mod xlsx;

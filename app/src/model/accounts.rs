@@ -35,7 +35,8 @@ impl SessionUser {
             Role::Firm => "/firm",
             Role::Admin => "/admin/accounts",
             Role::Operator | Role::Regulator => "/operator/reviews",
-            Role::Leader | Role::Owner => "/account",
+            Role::Leader => "/dashboard",
+            Role::Owner => "/account",
         }
     }
 }

@@ -12,6 +12,7 @@ pub mod files;
 pub mod notices;
 pub mod onboarding;
 pub mod payment;
+pub mod dashboard;
 pub mod portal;
 pub mod ratings;
 pub mod trading;

@@ -5,6 +5,7 @@ pub mod complaints;
 pub mod components;
 pub mod contracts;
 pub mod credit;
+pub mod dashboard;
 pub mod manage;
 pub mod notices;
 pub mod firm;
@@ -122,6 +123,7 @@ pub fn App() -> impl IntoView {
                         <Route path=path!("/credit/:credit_code") view=credit::CreditArchivePage ssr=SsrMode::Async/>
                         <Route path=path!("/regulator/credit") view=credit::RegulatorCreditPage ssr=SsrMode::Async/>
                         // @routes:credit
+                        <Route path=path!("/dashboard") view=dashboard::DashboardPage ssr=SsrMode::Async/>
                     </Routes>
                 </ErrorBoundary>
             </main>

@@ -588,6 +588,8 @@ pub async fn load(
     sqlx::query("ANALYZE").execute(&mut *tx).await?;
     super::meta_set(&mut *tx, "demo_loaded", &format!("seed={} projects={} anchor={}", opts.seed, opts.projects, now)).await?;
     tx.commit().await?;
+    // the bulk load queued every row for the statistics: count them at once instead
+    super::stats::rebuild(pool, backend).await?;
     let accounts = accounts::load(pool, now).await.map_err(|e| match e {
         super::accounts::AccountsError::Db(e) => e,
         other => sqlx::Error::Protocol(format!("demo accounts: {other}")),

@@ -189,6 +189,7 @@ pub fn work_links(role: Role) -> &'static [(&'static str, &'static str)] {
             ("/regulator/complaints", "complaints.queue_nav"),
             ("/regulator/credit", "credit.regulator_nav"),
             ("/regulator/sanctions", "ratings.desk_nav"),
+            ("/dashboard", "dashboard.nav"),
         ],
         Role::Regulator => &[
             ("/operator/reviews", "nav.reviews"),
@@ -197,10 +198,11 @@ pub fn work_links(role: Role) -> &'static [(&'static str, &'static str)] {
             ("/regulator/complaints", "complaints.queue_nav"),
             ("/regulator/credit", "credit.regulator_nav"),
             ("/regulator/sanctions", "ratings.desk_nav"),
+            ("/dashboard", "dashboard.nav"),
         ],
-        Role::Admin => &[("/admin/accounts", "nav.accounts"), ("/operator/reviews", "nav.reviews")],
+        Role::Admin => &[("/admin/accounts", "nav.accounts"), ("/operator/reviews", "nav.reviews"), ("/dashboard", "dashboard.nav")],
         Role::Owner => &[("/owner", "desk.nav_projects"), ("/complaints", "complaints.mine_nav")],
-        Role::Leader => &[("/regulator/sanctions", "ratings.desk_nav")],
+        Role::Leader => &[("/dashboard", "dashboard.nav"), ("/regulator/sanctions", "ratings.desk_nav")],
     }
 }
 

@@ -1,0 +1,401 @@
+//! The dashboard for a filter, read from the summary tables only: `stats_monthly`,
+//! or `stats_daily` when a service item is chosen (never the raw procurements),
+//! plus firms and complaints counted in scope.
+use super::figures_from_row;
+use crate::db::sql::Sql;
+use crate::domain::accounts::Role;
+use crate::domain::authz::Scope;
+use crate::domain::procurement::{Funding, SelectionMethod};
+use crate::domain::region::{self, RegionLevel};
+use crate::domain::time::{date_shanghai, shanghai_midnight_ms};
+use crate::error::AppError;
+use crate::model::dashboard::{Crumb, Dashboard, DashboardFilter, Figures, HeatCell, Slice, GRAINS};
+use crate::state::AppState;
+use std::collections::HashMap;
+
+/// The longest period a view covers, in months.
+pub const MAX_MONTHS: i64 = 60;
+
+/// Months counted from year 0: `YYYY-MM` → year × 12 + month − 1.
+fn parse_month(s: &str) -> Option<i64> {
+    let b = s.as_bytes();
+    if b.len() != 7 || b[4] != b'-' || !s[..4].bytes().all(|c| c.is_ascii_digit()) || !s[5..].bytes().all(|c| c.is_ascii_digit()) {
+        return None;
+    }
+    let y: i64 = s[..4].parse().ok()?;
+    let m: i64 = s[5..].parse().ok()?;
+    ((1..=12).contains(&m) && y >= 1970).then_some(y * 12 + m - 1)
+}
+
+fn month_key(m: i64) -> String {
+    format!("{:04}-{:02}", m.div_euclid(12), m.rem_euclid(12) + 1)
+}
+
+/// Epoch ms of the first Shanghai midnight of month `m`.
+fn month_start_ms(m: i64) -> i64 {
+    shanghai_midnight_ms(m.div_euclid(12), (m.rem_euclid(12) + 1) as u32, 1)
+}
+
+/// The trend period a month falls in.
+fn period_key(grain: &str, m: i64) -> String {
+    let y = m.div_euclid(12);
+    match grain {
+        "quarter" => format!("{y:04}-Q{}", m.rem_euclid(12) / 3 + 1),
+        "year" => format!("{y:04}"),
+        _ => month_key(m),
+    }
+}
+
+/// What is selected, validated: where the figures come from.
+struct Selection {
+    from: i64,
+    to: i64,
+    region: String,
+    level: RegionLevel,
+    industry: Option<String>,
+    item_id: Option<i64>,
+    method: Option<String>,
+    funding: Option<String>,
+}
+
+impl Selection {
+    /// `FROM … WHERE …` over months `from..=to`.
+    fn source(&self, s: &mut Sql, from: i64, to: i64) {
+        match self.item_id {
+            Some(item) => {
+                s.push(" FROM stats_daily WHERE item_id = ").bind(item);
+                s.push(" AND day >= ").bind(format!("{}-01", month_key(from)));
+                s.push(" AND day <= ").bind(format!("{}-31", month_key(to)));
+            }
+            None => {
+                s.push(" FROM stats_monthly WHERE month >= ").bind(month_key(from));
+                s.push(" AND month <= ").bind(month_key(to));
+            }
+        }
+        match self.level {
+            RegionLevel::Province => s.push(" AND region_code LIKE ").bind(region::like_prefix(&self.region).unwrap_or_default()),
+            RegionLevel::City => s.push(" AND city_code = ").bind(self.region.as_str()),
+            RegionLevel::County => s.push(" AND region_code = ").bind(self.region.as_str()),
+        };
+        if let Some(i) = &self.industry {
+            s.push(" AND industry_code = ").bind(i.as_str());
+        }
+        if let Some(m) = &self.method {
+            s.push(" AND method = ").bind(m.as_str());
+        }
+        if let Some(f) = &self.funding {
+            s.push(" AND funding = ").bind(f.as_str());
+        }
+    }
+
+    /// Figures over months `from..=to`, by `key` (a column) or in total (key "").
+    async fn figures(&self, state: &AppState, key: Option<&str>, from: i64, to: i64) -> Result<Vec<(String, Figures)>, sqlx::Error> {
+        let sums: Vec<String> = super::MEASURES.iter().map(|c| format!("CAST(COALESCE(SUM({c}), 0) AS BIGINT) AS {c}")).collect();
+        let mut s = Sql::new("SELECT ");
+        if let Some(k) = key {
+            s.push(k).push(" AS k, ");
+        }
+        s.push(&sums.join(", "));
+        self.source(&mut s, from, to);
+        if let Some(k) = key {
+            s.push(" GROUP BY ").push(k);
+        }
+        let rows = s.query().fetch_all(&state.pool).await?;
+        rows.iter()
+            .map(|r| {
+                let k = match key {
+                    Some(_) => sqlx::Row::try_get::<String, _>(r, "k")?,
+                    None => String::new(),
+                };
+                Ok((k, figures_from_row(r)?))
+            })
+            .collect()
+    }
+
+    /// Projects published by (region key, industry).
+    async fn heat(&self, state: &AppState, region_key: &str) -> Result<HashMap<(String, String), i64>, sqlx::Error> {
+        let mut s = Sql::new(&format!("SELECT {region_key}, industry_code, CAST(SUM(published) AS BIGINT)"));
+        self.source(&mut s, self.from, self.to);
+        s.push(&format!(" GROUP BY {region_key}, industry_code"));
+        let rows: Vec<(String, String, i64)> = s.query_as().fetch_all(&state.pool).await?;
+        Ok(rows.into_iter().map(|(r, i, n)| ((r, i), n)).collect())
+    }
+}
+
+fn ranked(mut slices: Vec<Slice>) -> Vec<Slice> {
+    slices.sort_by(|a, b| b.figures.published.cmp(&a.figures.published).then_with(|| a.key.cmp(&b.key)));
+    slices
+}
+
+/// The dashboard for `filter` within `scope`, at time `now` (the current month
+/// is the default end). Bad input is a field error (`from`, `to`, `grain`,
+/// `region`, `industry`, `item`, `method`, `funding`) with the key
+/// `dashboard.error_*`; firms and owners get `Forbidden`.
+pub async fn dashboard(state: &AppState, scope: &Scope<'_>, filter: &DashboardFilter, now: i64) -> Result<Dashboard, AppError> {
+    let pool = &state.pool;
+    // period
+    let to = match filter.to.trim() {
+        "" => parse_month(&date_shanghai(now)[..7]).ok_or_else(|| AppError::Server("clock".into()))?,
+        s => parse_month(s).ok_or_else(|| AppError::invalid("to", "dashboard.error_month"))?,
+    };
+    let from = match filter.from.trim() {
+        "" => to - 11,
+        s => parse_month(s).ok_or_else(|| AppError::invalid("from", "dashboard.error_month"))?,
+    };
+    if from > to || to - from + 1 > MAX_MONTHS {
+        return Err(AppError::invalid("from", "dashboard.error_range"));
+    }
+    let grain = match filter.grain.trim() {
+        "" => "month",
+        g => *GRAINS.iter().find(|x| **x == g).ok_or_else(|| AppError::invalid("grain", "dashboard.error_grain"))?,
+    };
+
+    // scope root and region
+    let root = match scope.role {
+        Role::Admin | Role::Operator => sqlx::query_scalar::<_, String>("SELECT code FROM regions WHERE level = 1 ORDER BY code LIMIT 1")
+            .fetch_optional(pool)
+            .await?
+            .unwrap_or_else(|| region::PROVINCE.to_string()),
+        Role::Leader | Role::Regulator => scope.region_code.ok_or(AppError::Forbidden)?.to_string(),
+        Role::Firm | Role::Owner => return Err(AppError::Forbidden),
+    };
+    let own_industry = match scope.role {
+        Role::Regulator => Some(scope.industry_code.ok_or(AppError::Forbidden)?.to_string()),
+        _ => None,
+    };
+    let region_code = match filter.region.trim() {
+        "" => root.clone(),
+        r => r.to_string(),
+    };
+    let names: HashMap<String, String> = {
+        let mut chain = vec![region_code.clone()];
+        while chain.last().is_some_and(|c| *c != root) {
+            match chain.last().and_then(|c| region::parent(c)) {
+                Some(p) => chain.push(p),
+                None => break,
+            }
+        }
+        let mut names = HashMap::new();
+        for code in &chain {
+            if let Some(n) = sqlx::query_scalar::<_, String>("SELECT name FROM regions WHERE code = $1").bind(code).fetch_optional(pool).await? {
+                names.insert(code.clone(), n);
+            }
+        }
+        names
+    };
+    let level = region::level(&region_code).filter(|_| names.contains_key(&region_code) && region::contains(&root, &region_code));
+    let Some(level) = level else {
+        return Err(AppError::invalid("region", "dashboard.error_region"));
+    };
+    let mut path = Vec::new();
+    let mut code = Some(region_code.clone());
+    while let Some(c) = code {
+        path.push(Crumb { name: names.get(&c).cloned().unwrap_or_default(), code: c.clone() });
+        code = if c == root { None } else { region::parent(&c) };
+    }
+    path.reverse();
+
+    // industry, item, method, funding
+    let industry = match (&own_industry, filter.industry.trim()) {
+        (Some(own), _) => Some(own.clone()),
+        (None, "") => None,
+        (None, i) => {
+            let known: Option<String> = sqlx::query_scalar("SELECT code FROM industries WHERE code = $1").bind(i).fetch_optional(pool).await?;
+            Some(known.ok_or_else(|| AppError::invalid("industry", "dashboard.error_industry"))?)
+        }
+    };
+    let item_id = match filter.item.trim() {
+        "" => None,
+        code => {
+            let row: Option<(i64, String)> =
+                sqlx::query_as("SELECT id, industry_code FROM service_items WHERE code = $1").bind(code).fetch_optional(pool).await?;
+            match row {
+                Some((id, ind)) if industry.as_ref().is_none_or(|i| *i == ind) => Some(id),
+                _ => return Err(AppError::invalid("item", "dashboard.error_item")),
+            }
+        }
+    };
+    let method = match filter.method.trim() {
+        "" => None,
+        m => Some(SelectionMethod::parse(m).ok_or_else(|| AppError::invalid("method", "dashboard.error_method"))?.as_str().to_string()),
+    };
+    let funding = match filter.funding.trim() {
+        "" => None,
+        f => Some(Funding::parse(f).ok_or_else(|| AppError::invalid("funding", "dashboard.error_funding"))?.as_str().to_string()),
+    };
+
+    let sel = Selection { from, to, region: region_code.clone(), level, industry: industry.clone(), item_id, method: method.clone(), funding: funding.clone() };
+    let applied = DashboardFilter {
+        from: month_key(from),
+        to: month_key(to),
+        region: region_code.clone(),
+        industry: industry.clone().unwrap_or_default(),
+        item: if item_id.is_some() { filter.item.trim().to_string() } else { String::new() },
+        method: method.clone().unwrap_or_default(),
+        funding: funding.clone().unwrap_or_default(),
+        grain: grain.to_string(),
+    };
+
+    // figures
+    let one = |v: Vec<(String, Figures)>| v.into_iter().next().map(|x| x.1).unwrap_or_default();
+    let totals = one(sel.figures(state, None, from, to).await?);
+    let len = to - from + 1;
+    let previous = one(sel.figures(state, None, from - len, from - 1).await?);
+
+    let by_method: HashMap<String, Figures> = sel.figures(state, Some("method"), from, to).await?.into_iter().collect();
+    let methods = SelectionMethod::ALL
+        .iter()
+        .filter(|m| method.as_deref().is_none_or(|x| x == m.as_str()))
+        .map(|m| Slice { key: m.as_str().to_string(), name: crate::i18n::t(m.label_key()), figures: by_method.get(m.as_str()).cloned().unwrap_or_default() })
+        .collect();
+
+    let by_month = sel.figures(state, Some("month"), from, to).await?;
+    let mut trend: Vec<Slice> = Vec::new();
+    for m in from..=to {
+        let key = period_key(grain, m);
+        if trend.last().is_none_or(|s| s.key != key) {
+            trend.push(Slice { name: key.clone(), key, figures: Figures::default() });
+        }
+    }
+    for (month, f) in &by_month {
+        if let Some(m) = parse_month(month) {
+            let key = period_key(grain, m);
+            if let Some(s) = trend.iter_mut().find(|s| s.key == key) {
+                s.figures.add(f);
+            }
+        }
+    }
+
+    // regions below the selected one
+    let (children, region_key): (Vec<(String, String)>, Option<&str>) = match level {
+        RegionLevel::Province => (
+            sqlx::query_as("SELECT code, name FROM regions WHERE parent_code = $1 AND level = 2 ORDER BY code").bind(&region_code).fetch_all(pool).await?,
+            Some("city_code"),
+        ),
+        RegionLevel::City => {
+            let mut v: Vec<(String, String)> =
+                sqlx::query_as("SELECT code, name FROM regions WHERE parent_code = $1 AND level = 3 ORDER BY code").bind(&region_code).fetch_all(pool).await?;
+            v.push((region_code.clone(), format!("{}(市本级)", names.get(&region_code).cloned().unwrap_or_default())));
+            (v, Some("region_code"))
+        }
+        RegionLevel::County => (Vec::new(), None),
+    };
+    let by_region: HashMap<String, Figures> = match region_key {
+        Some(k) => sel.figures(state, Some(k), from, to).await?.into_iter().collect(),
+        None => HashMap::new(),
+    };
+    let regions = ranked(
+        children.iter().map(|(code, name)| Slice { key: code.clone(), name: name.clone(), figures: by_region.get(code).cloned().unwrap_or_default() }).collect(),
+    );
+
+    let all_industries: Vec<(String, String)> = sqlx::query_as("SELECT code, name FROM industries ORDER BY code").fetch_all(pool).await?;
+    let by_industry: HashMap<String, Figures> = sel.figures(state, Some("industry_code"), from, to).await?.into_iter().collect();
+    let industries = ranked(
+        all_industries
+            .iter()
+            .filter(|(code, _)| industry.as_ref().is_none_or(|i| i == code))
+            .map(|(code, name)| Slice { key: code.clone(), name: name.clone(), figures: by_industry.get(code).cloned().unwrap_or_default() })
+            .collect(),
+    );
+    let heat = match region_key {
+        Some(k) => {
+            let cells = sel.heat(state, k).await?;
+            regions
+                .iter()
+                .flat_map(|r| {
+                    industries.iter().map(|i| HeatCell {
+                        region: r.key.clone(),
+                        industry: i.key.clone(),
+                        published: cells.get(&(r.key.clone(), i.key.clone())).copied().unwrap_or(0),
+                    })
+                })
+                .collect()
+        }
+        None => Vec::new(),
+    };
+
+    // firms and complaints in scope
+    let prefix = region::like_prefix(&region_code).unwrap_or_default();
+    let stars_rows: Vec<(i64, i64)> = sqlx::query_as(
+        "SELECT star_level, COUNT(*) FROM firms WHERE status = 'active' AND region_code LIKE $1 AND star_level IS NOT NULL GROUP BY star_level",
+    )
+    .bind(&prefix)
+    .fetch_all(pool)
+    .await?;
+    let stars = (1..=5).map(|l| (l.to_string(), stars_rows.iter().find(|r| r.0 == l).map_or(0, |r| r.1))).collect();
+    let grade_rows: Vec<(String, i64)> = sqlx::query_as(
+        "SELECT credit_grade, COUNT(*) FROM firms WHERE status = 'active' AND region_code LIKE $1 AND credit_grade IS NOT NULL GROUP BY credit_grade",
+    )
+    .bind(&prefix)
+    .fetch_all(pool)
+    .await?;
+    let grades = ["A", "B", "C", "D"].iter().map(|g| (g.to_string(), grade_rows.iter().find(|r| r.0 == *g).map_or(0, |r| r.1))).collect();
+    let active_firms: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM firms WHERE status = 'active' AND region_code LIKE $1").bind(&prefix).fetch_one(pool).await?;
+    let (start_ms, end_ms) = (month_start_ms(from), month_start_ms(to + 1));
+    let new_firms: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM firms WHERE status IN ('active', 'suspended', 'expelled') AND region_code LIKE $1 \
+         AND registered_at >= $2 AND registered_at < $3",
+    )
+    .bind(&prefix)
+    .bind(start_ms)
+    .bind(end_ms)
+    .fetch_one(pool)
+    .await?;
+    let mut s = Sql::new("SELECT COUNT(*) FROM complaints WHERE region_code LIKE ");
+    s.bind(prefix.as_str()).push(" AND created_at >= ").bind(start_ms).push(" AND created_at < ").bind(end_ms);
+    if let Some(i) = &industry {
+        s.push(" AND industry_code = ").bind(i.as_str());
+    }
+    let (complaints,): (i64,) = s.query_as().fetch_one(pool).await?;
+
+    // filter choices
+    let industry_options: Vec<(String, String)> =
+        all_industries.into_iter().filter(|(code, _)| own_industry.as_ref().is_none_or(|i| i == code)).collect();
+    let mut s = Sql::new("SELECT code, name FROM service_items");
+    if let Some(i) = &industry {
+        s.push(" WHERE industry_code = ").bind(i.as_str());
+    }
+    s.push(" ORDER BY code");
+    let item_options: Vec<(String, String)> = s.query_as().fetch_all(pool).await?;
+
+    Ok(Dashboard {
+        filter: applied,
+        path,
+        can_drill: !regions.is_empty(),
+        totals,
+        previous,
+        methods,
+        trend,
+        regions,
+        industries,
+        heat,
+        stars,
+        grades,
+        active_firms,
+        new_firms,
+        complaints,
+        industry_options,
+        item_options,
+        charts: Default::default(),
+    })
+}
+
+#[cfg(test)]
+mod unit {
+    use super::*;
+
+    #[test]
+    fn months_parse_strictly_and_periods_group_them() {
+        assert_eq!(parse_month("2026-03").map(month_key).as_deref(), Some("2026-03"));
+        for bad in ["2026-13", "2026-00", "2026-3", "26-03", "2026/03", "2026-0a", ""] {
+            assert_eq!(parse_month(bad), None, "{bad}");
+        }
+        let m = parse_month("2026-03").unwrap();
+        assert_eq!(period_key("quarter", m), "2026-Q1");
+        assert_eq!(period_key("quarter", m + 1), "2026-Q2");
+        assert_eq!(period_key("year", m), "2026");
+        assert_eq!(month_key(m - 3), "2025-12");
+        // 2026-03-01 00:00 Shanghai is 2026-02-28 16:00 UTC
+        assert_eq!(month_start_ms(m), 1_772_294_400_000);
+    }
+}
