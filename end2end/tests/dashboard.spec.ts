@@ -80,7 +80,11 @@ test('a leader drills from the province to a city and a county, filters an indus
   // back to the province by the path, then filter an industry (kept in the URL)
   await page.locator('.dashboard-path a').first().click();
   await hydrated(page);
+  // wait for the province view to replace the county's before opening the drawer
+  await expect(page.locator('.dashboard-path')).toHaveText('四川省');
+  await expect(page.getByTestId('region-table')).toBeVisible();
   await page.locator('.filter-drawer > summary').click();
+  await expect(page.getByTestId('dashboard-filters')).toBeVisible();
   const filters = page.getByTestId('dashboard-filters');
   await filters.getByLabel('行业', { exact: true }).selectOption('ZJ');
   await filters.getByRole('button', { name: '查询' }).click();

@@ -94,11 +94,8 @@ fn PanelBody(d: RatingPanelData, rate: ServerAction<RateContract>, reply: Server
 fn RateForm(d: RatingPanelData, rate: ServerAction<RateContract>) -> impl IntoView {
     let value = rate.value();
     let staff = d.staff.clone();
-    // set once the browser has taken over the form (it then keeps what was chosen when a submission is refused)
-    let ready = RwSignal::new(false);
-    Effect::new(move |_| ready.set(true));
     view! {
-        <ActionForm action=rate attr:class="form rating-form" attr:novalidate=true attr:data-ready=move || ready.get().to_string()>
+        <ActionForm action=rate attr:class="form rating-form" attr:novalidate=true>
             <input type="hidden" name="input[code]" value=d.code.clone()/>
             <div class="rating-dims">
                 {DIMENSIONS.iter().map(|dim| {
