@@ -13,6 +13,10 @@ record() { RESULTS+=("$1: $2"); [[ "$2" == ok ]] || FAILED=1; }
 summary() {
   local secs=$(( $(date +%s) - START ))
   echo
+  # the failing tests' names, so the summary at the end of a long log says what broke
+  grep -h -E '^test .* FAILED$|^---- .* stdout ----$|panicked at' "$WORK"/*.out 2>/dev/null | head -40 | sed 's/^/    /' || true
+  grep -h -E '^ +[0-9]+\) \[|✘' "$WORK/e2e.out" 2>/dev/null | head -20 | sed 's/^/    /' || true
+  note "free disk: $(df -h --output=avail "${CARGO_TARGET_DIR}" 2>/dev/null | tail -1 | xargs)"
   printf '%s\n' "${RESULTS[@]/#/    }"
   if ((FAILED)); then
     printf '\033[1;31mTEST SUMMARY: FAILED (%s) in %dm%02ds\033[0m\n' "$(printf '%s; ' "${RESULTS[@]}")" $((secs/60)) $((secs%60))
@@ -31,19 +35,18 @@ cleanup() {
   [[ -n "$TRADING_PID" ]] && kill "$TRADING_PID" 2>/dev/null || true
   [[ -n "$OIDC_PID" ]] && kill "$OIDC_PID" 2>/dev/null || true
   "$ROOT/scripts/pg.sh" stop "$PGDIR" 2>/dev/null || true
-  rm -rf "$WORK"
 }
-trap 'cleanup; summary' EXIT
+trap 'cleanup; summary; rm -rf "$WORK"' EXIT
 
 "$ROOT/scripts/setup.sh" --test
 
 step "unit + integration tests (SQLite)"
-if cargo test -p app -p server --features app/ssr; then record "sqlite" ok; else record "sqlite" FAILED; fi
+if cargo test -p app -p server --features app/ssr 2>&1 | tee "$WORK/sqlite.out"; then record "sqlite" ok; else record "sqlite" FAILED; fi
 
 step "integration tests (PostgreSQL 15, throwaway cluster)"
 PGPORT=$(free_port)
 if PGURL=$("$ROOT/scripts/pg.sh" start "$PGDIR" "$PGPORT"); then
-  if ZJCS_TEST_DATABASE="$PGURL" cargo test -p app --features ssr; then record "postgres" ok; else record "postgres" FAILED; fi
+  if ZJCS_TEST_DATABASE="$PGURL" cargo test -p app --features ssr 2>&1 | tee "$WORK/postgres.out"; then record "postgres" ok; else record "postgres" FAILED; fi
   "$ROOT/scripts/pg.sh" stop "$PGDIR"
 else
   cat "$PGDIR"/*.log 2>/dev/null | tail -20
@@ -93,7 +96,7 @@ if ! curl -fs "http://127.0.0.1:$TRADING_PORT/healthz" >/dev/null; then
   cat "$WORK/trading.log"; record "e2e" "FAILED (trading server did not start)"; exit 1
 fi
 grep -E 'demo data loaded|listening' "$WORK/server.log" "$WORK/trading.log" | sed 's/^/    /'
-if BASE_URL="http://127.0.0.1:$E2E_PORT" TRADING_URL="http://127.0.0.1:$TRADING_PORT" npx playwright test -c end2end/playwright.config.ts; then
+if BASE_URL="http://127.0.0.1:$E2E_PORT" TRADING_URL="http://127.0.0.1:$TRADING_PORT" npx playwright test -c end2end/playwright.config.ts 2>&1 | tee "$WORK/e2e.out"; then
   record "e2e" ok
 else
   record "e2e" FAILED

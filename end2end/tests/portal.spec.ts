@@ -126,7 +126,7 @@ test('@nojs the portal works with JavaScript disabled', async ({ page }) => {
   // (axe-core needs JavaScript; the same pages are checked in the JS-on projects)
 });
 
-test('statistics page draws self-hosted ECharts; other pages never load it', async ({ page }) => {
+test('public statistics: self-hosted ECharts only there, figures that add up, drill-down, the documented subset', async ({ page }) => {
   const errors = watchErrors(page);
   const scripts: string[] = [];
   page.on('request', (r) => { if (r.resourceType() === 'script') scripts.push(new URL(r.url()).pathname); });
@@ -136,18 +136,39 @@ test('statistics page draws self-hosted ECharts; other pages never load it', asy
   await hydrated(page);
   expect(scripts.filter((s) => s.includes('echarts'))).toEqual([]);
   await page.goto('/stats');
-  await expect(page.locator('.chart canvas').first()).toBeVisible();
-  await expect(page.locator('.chart canvas')).toHaveCount(2);
+  // trend, map, regions, industries, methods
+  await expect(page.locator('.chart canvas')).toHaveCount(5);
   expect(scripts).toContain('/vendor/echarts.min.js');
   expect(scripts.every((s) => !s.startsWith('http'))).toBe(true);
-  // the method table adds up to the projects on the home page
-  const rows = await page.getByTestId('method-table').locator('tbody tr td:nth-child(2)').allTextContents();
-  const total = rows.reduce((a, b) => a + num(b), 0);
-  await page.goto('/');
-  expect(num(await page.getByTestId('stat-projects').locator('.stat-value').textContent())).toBe(total);
-  await page.goto('/stats');
+  await expect(page.locator('.dashboard-path')).toHaveText('四川省');
+  // the cities add up to the province, and so do the months
+  const published = num(await page.locator('[data-kpi="published"] strong').textContent());
+  expect(published).toBeGreaterThan(0);
+  const column = async (testid: string) =>
+    (await page.getByTestId(testid).locator('tbody tr td:nth-of-type(1)').allTextContents()).reduce((a, b) => a + num(b), 0);
+  expect(await column('region-table')).toBe(published);
+  expect(await column('trend-table')).toBe(published);
+  // what serves supervision is not public
+  await expect(page.getByTestId('stats-subset')).toContainText('投诉');
+  await expect(page.locator('[data-kpi="complaints"], [data-kpi="new_firms"]')).toHaveCount(0);
+  await expect(page.getByTestId('export-xlsx')).toHaveCount(0);
+  await expect(page.getByTestId('chart-grades')).toHaveCount(0);
+  await expect(page.locator('#df-item')).toHaveCount(0);
   await expectAccessible(page);
+  // drill into the largest city: its figures, its counties
+  const first = page.getByTestId('region-table').locator('tbody tr').first();
+  const cityName = (await first.locator('th a').textContent())!.trim();
+  const cityProjects = num(await first.locator('td').first().textContent());
+  await first.locator('th a').click();
+  await expect(page).toHaveURL(/\/stats\?.*region=51\d{2}00/);
+  await expect(page.locator('.dashboard-path')).toHaveText(`四川省 › ${cityName}`);
+  await expect(page.locator('[data-kpi="published"] strong')).toHaveText(String(cityProjects));
+  expect(await column('region-table')).toBe(cityProjects);
   expect(errors).toEqual([]);
+  // a bad month in a shared link is named next to the field (the page answers 400)
+  const bad = await page.goto('/stats?from=2026-13');
+  expect(bad?.status()).toBe(400);
+  await expect(page.getByRole('alert')).toContainText('月份');
 });
 
 test('client-side navigation to statistics draws the charts too', async ({ page, isMobile }) => {
@@ -156,5 +177,5 @@ test('client-side navigation to statistics draws the charts too', async ({ page,
   if (isMobile) await page.locator('label[for="nav-toggle"]').click();
   await page.getByRole('navigation', { name: '主导航' }).getByRole('link', { name: '统计' }).click();
   await expect(page).toHaveURL(/\/stats$/);
-  await expect(page.locator('.chart canvas')).toHaveCount(2);
+  await expect(page.locator('.chart canvas')).toHaveCount(5);
 });

@@ -4,7 +4,7 @@
 //! follows the account: a leader sees its region, a regulator its industry
 //! within its region, operators and admins the province.
 use crate::error::AppError;
-use crate::model::dashboard::{Dashboard, DashboardFilter};
+use crate::model::dashboard::{Dashboard, DashboardFilter, PublicStats};
 use leptos::prelude::*;
 
 /// The dashboard for `filter` within the caller's scope.
@@ -16,6 +16,21 @@ pub async fn get_dashboard(filter: DashboardFilter) -> Result<Dashboard, AppErro
     let mut d = crate::db::stats::dashboard(&st, &user.scope(), &filter, st.now_ms()).await.map_err(fail)?;
     d.charts = crate::dashboard_charts::charts(&d);
     Ok(d)
+}
+
+/// The public statistics (`/stats`): the documented subset of the dashboard
+/// (`PublicStats`) for everyone, over the province, from the same summary
+/// tables; a filter's service item, method and funding are ignored.
+#[server(prefix = "/api", endpoint = "stats/public")]
+pub async fn get_public_stats(filter: DashboardFilter) -> Result<PublicStats, AppError> {
+    use super::ctx::{authorize, fail, state};
+    use crate::domain::{accounts::Role, authz::Scope};
+    authorize("stats/public").await?;
+    let st = state()?;
+    let province = Scope { role: Role::Operator, firm_id: None, owner_id: None, region_code: None, industry_code: None };
+    let mut d = crate::db::stats::dashboard(&st, &province, &filter.public(), st.now_ms()).await.map_err(fail)?;
+    d.charts = crate::dashboard_charts::charts(&d);
+    Ok(PublicStats::from(d))
 }
 
 /// `GET /dashboard/export.{csv|xlsx}?<filter>`: the figures of the view as a
@@ -130,5 +145,42 @@ mod tests {
         assert_eq!(d.filter.industry, "ZJ");
         assert_eq!(d.industries.iter().map(|i| i.key.as_str()).collect::<Vec<_>>(), vec!["ZJ"]);
         assert_eq!(d.industry_options.iter().map(|(c, _)| c.as_str()).collect::<Vec<_>>(), vec!["ZJ"]);
+    }
+
+    #[tokio::test]
+    async fn the_public_sees_the_documented_subset_of_the_province() {
+        let app = TestApp::new().await;
+        let operator = app.account("dash.op", Role::Operator, AccountScope::default()).await;
+        // anyone, signed in or not
+        app.new_session();
+        let p = app.run(get_public_stats(Default::default())).await.unwrap();
+        assert_eq!(p.path.iter().map(|c| c.code.as_str()).collect::<Vec<_>>(), vec!["510000"]);
+        assert!(p.totals.published > 0 && p.can_drill && !p.regions.is_empty());
+        assert!(!p.charts.trend.is_empty() && !p.charts.map.is_empty() && !p.charts.methods.is_empty());
+        assert!(p.charts.stars.is_empty() && p.charts.grades.is_empty() && p.charts.heat.is_empty());
+        // the same figures as the operator's dashboard for the same view
+        app.sign_in_as(operator).await;
+        let d = app.run(get_dashboard(Default::default())).await.unwrap();
+        assert!(d.complaints > 0 || !d.stars.is_empty(), "the dashboard holds what the public page leaves out");
+        assert_eq!((p.totals.clone(), p.trend.clone(), p.regions.clone(), p.methods.clone()), (d.totals.clone(), d.trend.clone(), d.regions.clone(), d.methods.clone()));
+        assert_eq!(p.active_firms, d.active_firms);
+        // the JSON a visitor receives has no field for what is left out
+        let json = serde_json::to_value(&p).unwrap();
+        for hidden in ["complaints", "new_firms", "stars", "grades", "heat", "item_options"] {
+            assert!(json.get(hidden).is_none(), "{hidden} is not public");
+        }
+        // drilling into a city, as on the dashboard; an item cut is not offered to the public
+        let city = d.regions[0].key.clone();
+        let item = d.item_options[0].0.clone();
+        app.new_session();
+        let c = app.run(get_public_stats(DashboardFilter { region: city.clone(), item, ..Default::default() })).await.unwrap();
+        assert_eq!(c.path.last().map(|x| x.code.clone()), Some(city));
+        assert_eq!(c.totals, d.regions[0].figures, "the item filter is ignored");
+        assert!(c.filter.item.is_empty());
+        // bad input is named
+        let e = app.run(get_public_stats(DashboardFilter { to: "2026-00".into(), ..Default::default() })).await.unwrap_err();
+        assert_eq!(e, AppError::invalid("to", "dashboard.error_month"));
+        let e = app.run(get_public_stats(region("999999"))).await.unwrap_err();
+        assert_eq!(e, AppError::invalid("region", "dashboard.error_region"));
     }
 }

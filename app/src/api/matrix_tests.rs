@@ -14,7 +14,7 @@ async fn call(app: &TestApp, endpoint: &str) -> Result<(), AppError> {
     let firm_code = app.demo_firm_code.clone();
     match endpoint {
         "portal/home" => portal::get_home_summary().await.map(drop),
-        "portal/stats" => portal::get_public_stats().await.map(drop),
+        "stats/public" => dashboard::get_public_stats(Default::default()).await.map(drop),
         "catalogue/facets" => catalogue::get_catalogue_facets().await.map(drop),
         "catalogue/items" => catalogue::list_service_items(Default::default()).await.map(drop),
         "catalogue/item" => catalogue::get_service_item("ZJFW-001".into()).await.map(drop),

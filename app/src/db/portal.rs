@@ -34,31 +34,3 @@ pub async fn home_summary(pool: &Pool, now_ms: i64, latest: i64) -> Result<HomeS
     let notices = super::notices::latest(pool, crate::model::notices::HOME_NOTICES).await?;
     Ok(HomeSummary { item_count, firm_count, procurement_count, open_count, contract_value_fen, latest, notices })
 }
-
-
-/// Published / selected / failed projects per Shanghai calendar day since `from_ms`
-/// (day number since 1970-01-01), folded into months by the caller.
-pub async fn daily_counts(pool: &Pool, from_ms: i64) -> Result<Vec<(i64, i64, i64, i64)>, sqlx::Error> {
-    sqlx::query_as(
-        "SELECT CAST((published_at + $1) / $2 AS BIGINT) AS day, COUNT(*), \
-         CAST(SUM(CASE WHEN status = 'selected' THEN 1 ELSE 0 END) AS BIGINT), \
-         CAST(SUM(CASE WHEN status = 'failed' THEN 1 ELSE 0 END) AS BIGINT) \
-         FROM procurements WHERE status <> 'draft' AND published_at >= $3 \
-         GROUP BY CAST((published_at + $1) / $2 AS BIGINT) ORDER BY 1",
-    )
-    .bind(crate::domain::time::SHANGHAI_OFFSET_MS)
-    .bind(crate::domain::time::DAY_MS)
-    .bind(from_ms)
-    .fetch_all(pool)
-    .await
-}
-
-pub async fn method_counts(pool: &Pool) -> Result<Vec<crate::model::portal::MethodStat>, sqlx::Error> {
-    sqlx::query_as(
-        "SELECT method, COUNT(*) AS projects, \
-         CAST(SUM(CASE WHEN status = 'selected' THEN 1 ELSE 0 END) AS BIGINT) AS selected \
-         FROM procurements WHERE status <> 'draft' GROUP BY method ORDER BY method",
-    )
-    .fetch_all(pool)
-    .await
-}

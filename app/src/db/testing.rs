@@ -32,7 +32,8 @@ pub struct TestApp {
     /// Free for tests to fill (e.g. a demo firm's credit code).
     pub demo_firm_code: String,
     owner: Owner,
-    _dir: Option<TempDir>,
+    // Last field: dropped after the state's pool.
+    _db: TestDb,
 }
 
 pub struct TempDir(pub std::path::PathBuf);
@@ -42,8 +43,35 @@ impl Drop for TempDir {
     }
 }
 
+/// Where a test database lives; dropping it removes the database, so a full run
+/// on PostgreSQL does not leave hundreds of databases (gigabytes) in the cluster.
+pub enum TestDb {
+    Sqlite(TempDir),
+    /// (server URL, database name)
+    Postgres(String, String),
+}
+
+impl Drop for TestDb {
+    fn drop(&mut self) {
+        if let TestDb::Postgres(server, name) = self {
+            let (server, name) = (server.clone(), name.clone());
+            // Drop runs inside the test's runtime: do the async work on a thread of its own.
+            let _ = std::thread::spawn(move || {
+                let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().ok()?;
+                rt.block_on(async {
+                    let (admin, _) = connect(&server, 1).await.ok()?;
+                    let dropped = sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).execute(&admin).await;
+                    admin.close().await;
+                    dropped.ok()
+                })
+            })
+            .join();
+        }
+    }
+}
+
 /// The database URL for a new test database.
-async fn fresh_url() -> (String, Option<TempDir>) {
+async fn fresh_url() -> (String, TestDb) {
     let n = COUNTER.fetch_add(1, Ordering::SeqCst);
     let tag = format!("{}_{}", std::process::id(), n);
     match std::env::var("ZJCS_TEST_DATABASE").ok().filter(|u| u.starts_with("postgres")) {
@@ -52,13 +80,13 @@ async fn fresh_url() -> (String, Option<TempDir>) {
             let name = format!("zjcs_test_{tag}");
             sqlx::query(&format!("CREATE DATABASE {name}")).execute(&admin).await.expect("create test database");
             admin.close().await;
-            let base = server.rsplit_once('/').map(|(b, _)| b.to_string()).unwrap_or(server);
-            (format!("{base}/{name}"), None)
+            let base = server.rsplit_once('/').map(|(b, _)| b.to_string()).unwrap_or(server.clone());
+            (format!("{base}/{name}"), TestDb::Postgres(server, name))
         }
         None => {
             let dir = std::env::temp_dir().join(format!("zjcs-test-{tag}"));
             std::fs::create_dir_all(&dir).unwrap();
-            (format!("sqlite://{}/test.db", dir.display()), Some(TempDir(dir)))
+            (format!("sqlite://{}/test.db", dir.display()), TestDb::Sqlite(TempDir(dir)))
         }
     }
 }
@@ -93,7 +121,7 @@ impl TestApp {
         super::trading::seal_unsealed_open(&state, TEST_NOW_MS).await.expect("seal open demo procurements");
         let owner = Owner::new();
         owner.with(|| provide_context(state.clone()));
-        TestApp { state, clock, demo: report, demo_firm_code: String::new(), owner, _dir: dir }
+        TestApp { state, clock, demo: report, demo_firm_code: String::new(), owner, _db: dir }
     }
 
     pub fn backend(&self) -> Backend {

@@ -38,7 +38,7 @@ pub const STAFF: &[Role] = &[Admin, Operator, Regulator, Leader];
 pub const MATRIX: &[Rule] = &[
     // public portal
     Rule { endpoint: "portal/home", audience: Public, rows: "published data only" },
-    Rule { endpoint: "portal/stats", audience: Public, rows: "aggregates only" },
+    Rule { endpoint: "stats/public", audience: Public, rows: "the documented subset of the dashboard, province-wide (model::dashboard::PublicStats)" },
     Rule { endpoint: "catalogue/facets", audience: Public, rows: "items in force" },
     Rule { endpoint: "catalogue/items", audience: Public, rows: "items in force" },
     Rule { endpoint: "catalogue/item", audience: Public, rows: "items in force" },

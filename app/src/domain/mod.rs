@@ -24,7 +24,6 @@ pub mod qualification;
 pub mod quote;
 pub mod region;
 pub mod star;
-pub mod stats;
 pub mod time;
 pub mod urge;
 pub mod xlsx;

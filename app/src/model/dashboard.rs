@@ -172,3 +172,80 @@ pub struct DashboardCharts {
     pub stars: String,
     pub grades: String,
 }
+
+impl DashboardFilter {
+    /// The part of a filter the public statistics page takes: period, region,
+    /// industry and grain (service item, method and funding cuts stay with
+    /// leaders and supervisors).
+    pub fn public(self) -> Self {
+        DashboardFilter { item: String::new(), method: String::new(), funding: String::new(), ..self }
+    }
+}
+
+/// The public statistics (公开统计, `/stats`, `POST /api/stats/public`): the
+/// documented subset of the dashboard that everyone may see, over the whole
+/// province and down to its cities and counties. It holds the market's figures
+/// (projects, selections, contract value, savings, participants, on-time
+/// completion, service days, satisfaction, active firms), their trend, the
+/// regions, industries and selection methods. It leaves out what serves
+/// supervision: complaints, new registrations, the star-level and credit-grade
+/// distributions, the region × industry heat map, and cuts by service item,
+/// method or funding.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PublicStats {
+    pub filter: DashboardFilter,
+    pub path: Vec<Crumb>,
+    pub can_drill: bool,
+    pub totals: Figures,
+    pub previous: Figures,
+    pub methods: Vec<Slice>,
+    pub trend: Vec<Slice>,
+    pub regions: Vec<Slice>,
+    pub industries: Vec<Slice>,
+    pub active_firms: i64,
+    pub industry_options: Vec<(String, String)>,
+    /// Trend, regions, map, industries and methods (the others empty).
+    pub charts: DashboardCharts,
+}
+
+impl From<Dashboard> for PublicStats {
+    fn from(d: Dashboard) -> Self {
+        let c = d.charts;
+        PublicStats {
+            filter: d.filter.public(),
+            path: d.path,
+            can_drill: d.can_drill,
+            totals: d.totals,
+            previous: d.previous,
+            methods: d.methods,
+            trend: d.trend,
+            regions: d.regions,
+            industries: d.industries,
+            active_firms: d.active_firms,
+            industry_options: d.industry_options,
+            charts: DashboardCharts { trend: c.trend, regions: c.regions, map: c.map, industries: c.industries, methods: c.methods, ..Default::default() },
+        }
+    }
+}
+
+impl From<PublicStats> for Dashboard {
+    /// For drawing with the dashboard's components; the parts the public does
+    /// not see stay empty and are not shown.
+    fn from(p: PublicStats) -> Self {
+        Dashboard {
+            filter: p.filter,
+            path: p.path,
+            can_drill: p.can_drill,
+            totals: p.totals,
+            previous: p.previous,
+            methods: p.methods,
+            trend: p.trend,
+            regions: p.regions,
+            industries: p.industries,
+            active_firms: p.active_firms,
+            industry_options: p.industry_options,
+            charts: p.charts,
+            ..Default::default()
+        }
+    }
+}

@@ -73,7 +73,7 @@ pub fn App() -> impl IntoView {
                         <Route path=path!("/announcements/:code") view=trading::TradingAnnouncementPage ssr=SsrMode::Async/>
                         <Route path=path!("/firms") view=public::FirmsPage ssr=SsrMode::Async/>
                         <Route path=path!("/firms/:code") view=public::FirmPage ssr=SsrMode::Async/>
-                        <Route path=path!("/stats") view=public::StatsPage ssr=SsrMode::Async/>
+                        <Route path=path!("/stats") view=dashboard::StatsPage ssr=SsrMode::Async/>
                         <Route path=path!("/sign-in") view=account::SignInPage ssr=SsrMode::Async/>
                         <Route path=path!("/sign-up") view=account::SignUpPage ssr=SsrMode::Async/>
                         <Route path=path!("/account") view=account::AccountPage ssr=SsrMode::Async/>

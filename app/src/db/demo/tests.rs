@@ -91,6 +91,8 @@ async fn register_passes_active_firms_and_fails_some_pending_ones() {
 #[tokio::test]
 async fn demo_market_is_deterministic() {
     let digest = |app: TestApp| async move {
+        // the whole app (not only its pool) lives until the query is done: dropping it drops the database
+        let app = app;
         let rows: Vec<(String, String, i64, i64)> = sqlx::query_as(
             "SELECT p.code, p.title, p.budget_fen, COALESCE(a.firm_id, 0) FROM procurements p LEFT JOIN awards a ON a.procurement_id = p.id ORDER BY p.id",
         )

@@ -3,7 +3,10 @@
 //! be shared by its URL and works before hydration; regions drill down by
 //! link (province → city → county). Each chart has its data table; the whole
 //! view exports to CSV and XLSX.
-use crate::api::dashboard::get_dashboard;
+//!
+//! `/stats`: the public statistics, the documented subset of the same view
+//! (`model::dashboard::PublicStats`) drawn with the same components.
+use crate::api::dashboard::{get_dashboard, get_public_stats};
 use crate::domain::accounts::Role;
 use crate::domain::money::Fen;
 use crate::error::AppError;
@@ -91,19 +94,40 @@ pub fn DashboardPage() -> impl IntoView {
     }
 }
 
+/// `/stats`: the public statistics for everyone.
 #[component]
-fn Body() -> impl IntoView {
+pub fn StatsPage() -> impl IntoView {
+    view! {
+        <Title text=t("stats.title")/>
+        <h1>{t("stats.title")}</h1>
+        <p class="lead">{t("stats.lead")}</p>
+        <Body public=true/>
+        <p class="hint" data-testid="stats-subset">{t("stats.subset")}</p>
+    }
+}
+
+#[component]
+fn Body(#[prop(optional)] public: bool) -> impl IntoView {
     let filter = filter_from_query();
-    let data = Resource::new(move || filter.get(), get_dashboard);
+    let data = Resource::new(
+        move || filter.get(),
+        move |f| async move {
+            if public {
+                get_public_stats(f).await.map(Dashboard::from)
+            } else {
+                get_dashboard(f).await
+            }
+        },
+    );
     view! {
         <Transition fallback=|| view! { <Loading/> }>
             {move || Suspend::new(async move {
                 match data.await {
-                    Ok(d) => view! { <View d/> }.into_any(),
+                    Ok(d) => view! { <View d public/> }.into_any(),
                     Err(AppError::InvalidInput { field, key }) => {
                         let f = filter.get_untracked();
                         view! {
-                            <FilterForm f options=None error=Some((field, key))/>
+                            <FilterForm f options=None error=Some((field, key)) public/>
                         }.into_any()
                     }
                     Err(error) => view! { <ErrorPanel error/> }.into_any(),
@@ -116,8 +140,9 @@ fn Body() -> impl IntoView {
 /// The filter form (a GET form: the URL is the state). `options` are the
 /// choices from the last answer; `error` the refused field.
 #[component]
-fn FilterForm(f: DashboardFilter, options: Option<(Vec<(String, String)>, Vec<(String, String)>)>, error: Option<(String, String)>) -> impl IntoView {
+fn FilterForm(f: DashboardFilter, options: Option<(Vec<(String, String)>, Vec<(String, String)>)>, error: Option<(String, String)>, public: bool) -> impl IntoView {
     let (industries, items) = options.unwrap_or_default();
+    let base = base(public);
     let open = error.is_some();
     let err = move |field: &'static str| {
         error.as_ref().filter(|(f, _)| f == field).map(|(_, key)| view! { <p class="field-error" role="alert">{t(key)}</p> })
@@ -126,7 +151,7 @@ fn FilterForm(f: DashboardFilter, options: Option<(Vec<(String, String)>, Vec<(S
     view! {
         <details class="panel filter-drawer" open=open>
             <summary>{t("dashboard.filters")}</summary>
-            <form method="get" action="/dashboard" class="form grid-form dashboard-filters" data-testid="dashboard-filters">
+            <form method="get" action=base class="form grid-form dashboard-filters" data-testid="dashboard-filters">
                 <input type="hidden" name="region" value=f.region.clone()/>
                 <div class="field">
                     <label for="df-from">{t("dashboard.from")}</label>
@@ -153,42 +178,50 @@ fn FilterForm(f: DashboardFilter, options: Option<(Vec<(String, String)>, Vec<(S
                     </select>
                     {err("industry")}
                 </div>
+                {(!public).then(|| view! {
                 <div class="field">
-                    <label for="df-item">{t("dashboard.item")}</label>
-                    <select id="df-item" name="item">
-                        <option value="">{t("dashboard.all")}</option>
-                        {items.into_iter().map(|(c, n)| { let s = sel(&f.item, &c); view! { <option value=c selected=s>{n}</option> } }).collect_view()}
-                    </select>
-                    {err("item")}
-                </div>
-                <div class="field">
-                    <label for="df-method">{t("dashboard.method")}</label>
-                    <select id="df-method" name="method">
-                        <option value="">{t("dashboard.all")}</option>
-                        {METHODS.iter().map(|m| view! { <option value=*m selected=sel(&f.method, m)>{t(&format!("method.{m}"))}</option> }).collect_view()}
-                    </select>
-                    {err("method")}
-                </div>
-                <div class="field">
-                    <label for="df-funding">{t("dashboard.funding")}</label>
-                    <select id="df-funding" name="funding">
-                        <option value="">{t("dashboard.all")}</option>
-                        {FUNDINGS.iter().map(|m| view! { <option value=*m selected=sel(&f.funding, m)>{t(&format!("funding.{m}"))}</option> }).collect_view()}
-                    </select>
-                    {err("funding")}
-                </div>
+                        <label for="df-item">{t("dashboard.item")}</label>
+                        <select id="df-item" name="item">
+                            <option value="">{t("dashboard.all")}</option>
+                            {items.into_iter().map(|(c, n)| { let s = sel(&f.item, &c); view! { <option value=c selected=s>{n}</option> } }).collect_view()}
+                        </select>
+                        {err("item")}
+                    </div>
+                    <div class="field">
+                        <label for="df-method">{t("dashboard.method")}</label>
+                        <select id="df-method" name="method">
+                            <option value="">{t("dashboard.all")}</option>
+                            {METHODS.iter().map(|m| view! { <option value=*m selected=sel(&f.method, m)>{t(&format!("method.{m}"))}</option> }).collect_view()}
+                        </select>
+                        {err("method")}
+                    </div>
+                    <div class="field">
+                        <label for="df-funding">{t("dashboard.funding")}</label>
+                        <select id="df-funding" name="funding">
+                            <option value="">{t("dashboard.all")}</option>
+                            {FUNDINGS.iter().map(|m| view! { <option value=*m selected=sel(&f.funding, m)>{t(&format!("funding.{m}"))}</option> }).collect_view()}
+                        </select>
+                        {err("funding")}
+                    </div>
+                })}
                 {err("region")}
                 <div class="field actions">
                     <button type="submit" class="button primary">{t("dashboard.apply")}</button>
-                    <a class="button secondary" href="/dashboard">{t("dashboard.reset")}</a>
+                    <a class="button secondary" href=base>{t("dashboard.reset")}</a>
                 </div>
             </form>
         </details>
     }
 }
 
+/// Where the view lives: the dashboard, or the public statistics.
+fn base(public: bool) -> &'static str {
+    if public { "/stats" } else { "/dashboard" }
+}
+
 #[component]
-fn View(d: Dashboard) -> impl IntoView {
+fn View(d: Dashboard, public: bool) -> impl IntoView {
+    let base = base(public);
     crate::ui::charts::draw_when_mounted();
     let f = d.filter.clone();
     let q = query_with_region(&f, &f.region);
@@ -220,7 +253,7 @@ fn View(d: Dashboard) -> impl IntoView {
         path.into_iter()
             .enumerate()
             .map(move |(i, c)| {
-                let href = format!("/dashboard?{}", query_with_region(&f, &c.code));
+                let href = format!("{base}?{}", query_with_region(&f, &c.code));
                 view! {
                     {(i > 0).then(|| " › ")}
                     {if i + 1 == n { view! { <strong aria-current="page">{c.name}</strong> }.into_any() } else { view! { <a href=href>{c.name}</a> }.into_any() }}
@@ -229,7 +262,7 @@ fn View(d: Dashboard) -> impl IntoView {
             .collect_view()
     };
     let region_sections = (!regions.is_empty()).then(|| {
-        let drill = format!("/dashboard?{}", query_with_region(&f, "REGIONCODE"));
+        let drill = format!("{base}?{}", query_with_region(&f, "REGIONCODE"));
         let map = (!charts.map.is_empty()).then(|| {
             view! {
                 <ChartSection id="map" title=t("dashboard.map") option=charts.map.clone() map=true drill=drill>
@@ -241,7 +274,7 @@ fn View(d: Dashboard) -> impl IntoView {
         view! {
             {map}
             <ChartSection id="regions" title=t("dashboard.regions") option=charts.regions.clone() map=false>
-                <SliceTable rows=regions testid="region-table" link=Some(f2)/>
+                <SliceTable rows=regions testid="region-table" link=Some((base, f2))/>
             </ChartSection>
         }
     });
@@ -253,13 +286,15 @@ fn View(d: Dashboard) -> impl IntoView {
         }
     });
     view! {
-        <FilterForm f=f.clone() options error=None/>
+        <FilterForm f=f.clone() options error=None public/>
         <nav class="breadcrumb dashboard-path" aria-label=t("dashboard.path")>{crumbs}</nav>
         <p class="hint">{t("dashboard.period").replace("{from}", &f.from).replace("{to}", &f.to).replace("{region}", &region_name)}" "{t("dashboard.counting_rule")}</p>
-        <p class="export-links">
-            <a class="button secondary" href=format!("/dashboard/export.csv?{q}") rel="external" download>{t("dashboard.export_csv")}</a>" "
-            <a class="button secondary" href=format!("/dashboard/export.xlsx?{q}") rel="external" download data-testid="export-xlsx">{t("dashboard.export_xlsx")}</a>
-        </p>
+        {(!public).then(|| view! {
+            <p class="export-links">
+                <a class="button secondary" href=format!("/dashboard/export.csv?{q}") rel="external" download>{t("dashboard.export_csv")}</a>" "
+                <a class="button secondary" href=format!("/dashboard/export.xlsx?{q}") rel="external" download data-testid="export-xlsx">{t("dashboard.export_xlsx")}</a>
+            </p>
+        })}
         <section class="panel" aria-labelledby="kpi-h">
             <h2 id="kpi-h">{t("dashboard.kpis")}</h2>
             <dl class="kpis" data-testid="kpis">
@@ -273,8 +308,10 @@ fn View(d: Dashboard) -> impl IntoView {
                 {kpi("service_days", dec(tot.avg_service_days_milli()), None)}
                 {kpi("satisfaction", dec(tot.satisfaction_milli()), None)}
                 {kpi("active_firms", active_firms.to_string(), None)}
-                {kpi("new_firms", new_firms.to_string(), None)}
-                {kpi("complaints", complaints.to_string(), None)}
+                {(!public).then(|| view! {
+                    {kpi("new_firms", new_firms.to_string(), None)}
+                    {kpi("complaints", complaints.to_string(), None)}
+                })}
             </dl>
             <p class="hint">{t("dashboard.previous_hint")}</p>
         </section>
@@ -289,12 +326,14 @@ fn View(d: Dashboard) -> impl IntoView {
         <ChartSection id="methods" title=t("dashboard.methods") option=charts.methods.clone() map=false>
             <CountTable rows=methods head=t("dashboard.method")/>
         </ChartSection>
-        <ChartSection id="stars" title=t("dashboard.stars") option=charts.stars.clone() map=false>
-            <CountTable rows=stars head=t("dashboard.star_level")/>
-        </ChartSection>
-        <ChartSection id="grades" title=t("dashboard.grades") option=charts.grades.clone() map=false>
-            <CountTable rows=grades head=t("dashboard.grade")/>
-        </ChartSection>
+        {(!public).then(|| view! {
+            <ChartSection id="stars" title=t("dashboard.stars") option=charts.stars.clone() map=false>
+                <CountTable rows=stars head=t("dashboard.star_level")/>
+            </ChartSection>
+            <ChartSection id="grades" title=t("dashboard.grades") option=charts.grades.clone() map=false>
+                <CountTable rows=grades head=t("dashboard.grade")/>
+            </ChartSection>
+        })}
     }
 }
 
@@ -352,7 +391,7 @@ fn TrendTable(rows: Vec<Slice>) -> impl IntoView {
 
 /// Regions or industries with their main figures; regions link one level down.
 #[component]
-fn SliceTable(rows: Vec<Slice>, testid: &'static str, link: Option<DashboardFilter>) -> impl IntoView {
+fn SliceTable(rows: Vec<Slice>, testid: &'static str, link: Option<(&'static str, DashboardFilter)>) -> impl IntoView {
     if rows.is_empty() {
         return view! { <Empty message=t("dashboard.none")/> }.into_any();
     }
@@ -366,7 +405,7 @@ fn SliceTable(rows: Vec<Slice>, testid: &'static str, link: Option<DashboardFilt
             <tbody>
                 {rows.into_iter().map(|r| {
                     let name = match &link {
-                        Some(f) => view! { <a href=format!("/dashboard?{}", query_with_region(f, &r.key)) data-region=r.key.clone()>{r.name.clone()}</a> }.into_any(),
+                        Some((base, f)) => view! { <a href=format!("{base}?{}", query_with_region(f, &r.key)) data-region=r.key.clone()>{r.name.clone()}</a> }.into_any(),
                         None => view! { <span>{r.name.clone()}</span> }.into_any(),
                     };
                     view! {

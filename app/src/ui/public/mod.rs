@@ -3,12 +3,10 @@ mod catalogue;
 mod firms;
 mod home;
 pub mod item_history;
-mod stats;
 
 pub use catalogue::{CataloguePage, ItemPage};
 pub use firms::{FirmPage, FirmsPage};
 pub use home::HomePage;
-pub use stats::StatsPage;
 
 use crate::i18n::t;
 use crate::error::set_response_status;
