@@ -22,6 +22,7 @@ pub mod privacy;
 pub mod procurement;
 pub mod qualification;
 pub mod quote;
+pub mod redflags;
 pub mod region;
 pub mod star;
 pub mod time;
