@@ -42,7 +42,7 @@ function readXlsx(buf: Buffer): Record<string, string[][]> {
   return sheets;
 }
 
-test('a leader drills from the province to a city and a county, filters an industry, and exports the same numbers to XLSX', async ({ page }) => {
+test('a leader drills from the province to a city and a county, filters an industry, and exports the same numbers to XLSX', async ({ page, isMobile }) => {
   const errors = watchErrors(page);
   await signIn(page, 'leader');
   // leaders land on the dashboard
@@ -83,7 +83,14 @@ test('a leader drills from the province to a city and a county, filters an indus
   // wait for the province view to replace the county's before opening the drawer
   await expect(page.locator('.dashboard-path')).toHaveText('四川省');
   await expect(page.getByTestId('region-table')).toBeVisible();
-  await page.locator('.filter-drawer > summary').click();
+  // the filters are a closed drawer on a phone, open on a desktop
+  const drawer = page.locator('.filter-drawer');
+  if (isMobile) {
+    await expect(page.getByTestId('dashboard-filters')).toBeHidden();
+    await drawer.locator('> summary').click();
+  } else {
+    await expect(drawer).toHaveAttribute('open', '');
+  }
   await expect(page.getByTestId('dashboard-filters')).toBeVisible();
   const filters = page.getByTestId('dashboard-filters');
   await filters.getByLabel('行业', { exact: true }).selectOption('ZJ');

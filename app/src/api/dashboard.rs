@@ -46,28 +46,14 @@ pub async fn serve_export(
     use axum::http::{header, StatusCode};
     use axum::response::IntoResponse;
     let not_found = || (StatusCode::NOT_FOUND, "not found").into_response();
-    let user = async {
-        let stamp: crate::db::accounts::SessionUserStamp = session?.get(super::ctx::USER_KEY).await.ok()??;
-        crate::db::accounts::session_user(&state.pool, stamp.user_id, stamp.stamp).await.ok()?
-    }
-    .await;
+    let user = super::ctx::user_of(state, session).await.ok().flatten();
     let Some(user) = user.filter(|u| matches!(u.role, Role::Leader | Role::Regulator | Role::Operator | Role::Admin)) else {
         return not_found();
     };
     if format != "csv" && format != "xlsx" {
         return not_found();
     }
-    let g = |k: &str| query.get(k).cloned().unwrap_or_default();
-    let filter = DashboardFilter {
-        from: g("from"),
-        to: g("to"),
-        region: g("region"),
-        industry: g("industry"),
-        item: g("item"),
-        method: g("method"),
-        funding: g("funding"),
-        grain: g("grain"),
-    };
+    let filter = DashboardFilter::from_query(|k| query.get(k).cloned().unwrap_or_default());
     let d = match crate::db::stats::dashboard(state, &user.scope(), &filter, state.now_ms()).await {
         Ok(d) => d,
         Err(e) => return (StatusCode::BAD_REQUEST, [(header::CONTENT_TYPE, "text/plain; charset=utf-8")], crate::i18n::t(e.message_key())).into_response(),

@@ -75,13 +75,18 @@ pub(crate) mod ctx {
     /// unchanged password.
     pub async fn user() -> Result<Option<SessionUser>, AppError> {
         let Some(session) = session() else { return Ok(None) };
+        user_of(&state()?, Some(&session)).await
+    }
+
+    /// The signed-in user of `session` (for plain axum routes: downloads, exports).
+    pub async fn user_of(state: &crate::state::AppState, session: Option<&Session>) -> Result<Option<SessionUser>, AppError> {
+        let Some(session) = session else { return Ok(None) };
         let stamp: Option<SessionUserStamp> = session.get(USER_KEY).await.map_err(|e| {
             tracing::error!(error = %e, "session store");
             AppError::Unavailable
         })?;
         let Some(s) = stamp else { return Ok(None) };
-        let st = state()?;
-        Ok(crate::db::accounts::session_user(&st.pool, s.user_id, s.stamp).await?)
+        Ok(crate::db::accounts::session_user(&state.pool, s.user_id, s.stamp).await?)
     }
 
     /// Checks the caller against the authorisation matrix for `endpoint` and

@@ -222,8 +222,7 @@ pub async fn serve_voucher(state: &crate::state::AppState, session: Option<&towe
     let not_found = || (StatusCode::NOT_FOUND, "文件不存在 (file not found)").into_response();
     let found = async {
         let id: i64 = id.parse().ok()?;
-        let stamp: crate::db::accounts::SessionUserStamp = session?.get(super::ctx::USER_KEY).await.ok()??;
-        let user = crate::db::accounts::session_user(&state.pool, stamp.user_id, stamp.stamp).await.ok()??;
+        let user = super::ctx::user_of(state, session).await.ok()??;
         let (file_id, code) = crate::db::contracts::payments::voucher_of(&state.pool, id).await.ok()??;
         let c = crate::db::contracts::load(&state.pool, &code).await.ok()??;
         crate::db::contracts::access(&user, &c)?;

@@ -174,6 +174,20 @@ pub struct DashboardCharts {
 }
 
 impl DashboardFilter {
+    /// The filter from query parameters (`get` answers a parameter's value or "").
+    pub fn from_query(get: impl Fn(&str) -> String) -> Self {
+        DashboardFilter {
+            from: get("from"),
+            to: get("to"),
+            region: get("region"),
+            industry: get("industry"),
+            item: get("item"),
+            method: get("method"),
+            funding: get("funding"),
+            grain: get("grain"),
+        }
+    }
+
     /// The part of a filter the public statistics page takes: period, region,
     /// industry and grain (service item, method and funding cuts stay with
     /// leaders and supervisors).

@@ -7,8 +7,6 @@
 //! crafted), images inline and PDFs as downloads. Files never change under
 //! their id, so public ones are cached for a year; private ones are revalidated
 //! (ETag = content hash) so a shared browser never shows them without a check.
-use crate::api::ctx::USER_KEY;
-use crate::db::accounts::SessionUserStamp;
 use crate::domain::files::{may_read, FileKind, Reader};
 use crate::error::AppError;
 use crate::state::AppState;
@@ -79,13 +77,7 @@ async fn respond(state: &AppState, session: Option<&Session>, id: &str, request:
 
 /// The signed-in user of the session, as a file reader.
 async fn reader(state: &AppState, session: Option<&Session>) -> Result<Option<Reader>, AppError> {
-    let Some(session) = session else { return Ok(None) };
-    let stamp: Option<SessionUserStamp> = session.get(USER_KEY).await.map_err(|e| {
-        tracing::error!(error = %e, "session store");
-        AppError::Unavailable
-    })?;
-    let Some(s) = stamp else { return Ok(None) };
-    let user = crate::db::accounts::session_user(&state.pool, s.user_id, s.stamp).await?;
+    let user = crate::api::ctx::user_of(state, session).await?;
     Ok(user.map(|u| Reader { user_id: u.id, role: u.role, firm_id: u.firm_id, owner_id: u.owner_id }))
 }
 

@@ -25,21 +25,7 @@ const FUNDINGS: [&str; 2] = ["fiscal", "social"];
 /// The filter in the URL.
 fn filter_from_query() -> Memo<DashboardFilter> {
     let q = use_query_map();
-    Memo::new(move |_| {
-        q.with(|m| {
-            let g = |k: &str| m.get(k).unwrap_or_default();
-            DashboardFilter {
-                from: g("from"),
-                to: g("to"),
-                region: g("region"),
-                industry: g("industry"),
-                item: g("item"),
-                method: g("method"),
-                funding: g("funding"),
-                grain: g("grain"),
-            }
-        })
-    })
+    Memo::new(move |_| q.with(|m| DashboardFilter::from_query(|k| m.get(k).unwrap_or_default())))
 }
 
 /// The query string of `f` with the region replaced (drill-down links).
@@ -144,12 +130,23 @@ fn FilterForm(f: DashboardFilter, options: Option<(Vec<(String, String)>, Vec<(S
     let (industries, items) = options.unwrap_or_default();
     let base = base(public);
     let open = error.is_some();
+    // a drawer on phones; open from the start on wider screens (once the browser has taken over)
+    let drawer = NodeRef::<leptos::html::Details>::new();
+    #[cfg(feature = "hydrate")]
+    Effect::new(move |_| {
+        if let Some(d) = drawer.get() {
+            let wide = web_sys::window().and_then(|w| w.inner_width().ok()).and_then(|v| v.as_f64()).is_some_and(|w| w >= 760.0);
+            if wide {
+                let _ = d.set_attribute("open", "");
+            }
+        }
+    });
     let err = move |field: &'static str| {
         error.as_ref().filter(|(f, _)| f == field).map(|(_, key)| view! { <p class="field-error" role="alert">{t(key)}</p> })
     };
     let sel = |current: &str, value: &str| current == value;
     view! {
-        <details class="panel filter-drawer" open=open>
+        <details class="panel filter-drawer" open=open node_ref=drawer>
             <summary>{t("dashboard.filters")}</summary>
             <form method="get" action=base class="form grid-form dashboard-filters" data-testid="dashboard-filters">
                 <input type="hidden" name="region" value=f.region.clone()/>
