@@ -171,6 +171,25 @@ test('public statistics: self-hosted ECharts only there, figures that add up, dr
   await expect(page.getByRole('alert')).toContainText('月份');
 });
 
+test('a click on the province map drills into the city under the pointer', async ({ page }) => {
+  await page.goto('/stats');
+  const map = page.getByTestId('chart-map').locator('.chart');
+  await expect(map.locator('canvas')).toHaveCount(1);
+  await hydrated(page);
+  // where central Chengdu (104.07°E, 30.67°N) is drawn on the canvas, once the map has drawn
+  await expect.poll(() => map.evaluate((el) => {
+    const c = (window as any).echarts.getInstanceByDom(el);
+    const p = c && c.convertToPixel({ seriesIndex: 0 }, [104.07, 30.67]);
+    return Array.isArray(p) && p.every((v: number) => Number.isFinite(v));
+  })).toBe(true);
+  const [x, y] = await map.evaluate((el) => (window as any).echarts.getInstanceByDom(el).convertToPixel({ seriesIndex: 0 }, [104.07, 30.67]));
+  await map.scrollIntoViewIfNeeded();
+  const box = (await map.boundingBox())!;
+  await page.mouse.click(box.x + x, box.y + y);
+  await expect(page).toHaveURL(/\/stats\?.*region=510100/);
+  await expect(page.locator('.dashboard-path')).toHaveText('四川省 › 成都市');
+});
+
 test('client-side navigation to statistics draws the charts too', async ({ page, isMobile }) => {
   await page.goto('/');
   await hydrated(page);
