@@ -150,7 +150,7 @@ impl Deal {
             .execute(&mut *tx)
             .await
             .unwrap();
-        contracts::on_signed(&mut tx, st, self.id, at).await.unwrap();
+        contracts::on_signed(&mut tx, self.id, at).await.unwrap();
         tx.commit().await.unwrap();
     }
 
@@ -273,7 +273,7 @@ async fn milestones_follow_the_terms_and_are_reported_then_confirmed() {
     let st = &d.app.state;
     for _ in 0..2 {
         let mut tx = crate::db::trading::begin_write(st).await.unwrap();
-        contracts::work::sync_milestones(&mut tx, st, d.id, now(&d.app)).await.unwrap();
+        contracts::work::sync_milestones(&mut tx, d.id, now(&d.app)).await.unwrap();
         tx.commit().await.unwrap();
     }
     let again = d.panel().await;

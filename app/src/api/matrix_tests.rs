@@ -147,7 +147,12 @@ async fn call(app: &TestApp, endpoint: &str) -> Result<(), AppError> {
         "credit/import" => credit::import_credit_csv("".into()).await.map(drop),
         "credit/contract_flag" => credit::contract_flag("NO-SUCH".into()).await.map(drop),
         // @cases:credit
+        "calendar/versions" => calendar::get_calendar_versions().await.map(drop),
+        "calendar/import" => calendar::import_calendar("2027 年安排".into(), "date,kind,name\n".into()).await.map(drop),
         "dashboard/view" => dashboard::get_dashboard(Default::default()).await.map(drop),
+        "redflags/list" => redflags::list_redflag_cases("open".into(), "".into(), 1).await.map(drop),
+        "redflags/close" => redflags::close_redflag_case(i64::MAX, "矩阵测试结论".into()).await,
+        // @cases:redflags
         "complaints/options" => complaints::get_complaint_options().await.map(drop),
         // an empty form: admitted callers get a field error, nothing is written
         "complaints/file" => complaints::file_complaint(files::testing::form(&[], None)).await.map(drop),

@@ -16,11 +16,13 @@ pub mod onboarding;
 pub mod payments;
 pub mod portal;
 pub mod ratings;
+pub mod redflags;
 pub mod reference;
 pub mod register;
 pub mod review;
 pub mod trading;
 pub mod trading_settings;
+pub mod calendar;
 
 #[cfg(all(test, feature = "ssr"))]
 mod credit_tests;

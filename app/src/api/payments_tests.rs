@@ -85,7 +85,7 @@ impl Fx {
         let t = now(&self.app);
         sqlx::query("UPDATE contracts SET status = 'signed', signed_at = $2 WHERE id = $1").bind(self.id).bind(t).execute(&self.app.state.pool).await.unwrap();
         let mut tx = crate::db::trading::begin_write(&self.app.state).await.unwrap();
-        crate::db::contracts::on_signed(&mut tx, &self.app.state, self.id, t).await.unwrap();
+        crate::db::contracts::on_signed(&mut tx, self.id, t).await.unwrap();
         tx.commit().await.unwrap();
     }
 
@@ -100,7 +100,7 @@ impl Fx {
             .unwrap();
         sqlx::query("UPDATE contract_milestones SET status = 'done', done_at = $2 WHERE contract_id = $1 AND seq = 1").bind(self.id).bind(t).execute(pool).await.unwrap();
         let mut tx = crate::db::trading::begin_write(&self.app.state).await.unwrap();
-        db::sync_installments(&mut tx, &self.app.state, self.id, t).await.unwrap();
+        db::sync_installments(&mut tx, self.id, t).await.unwrap();
         tx.commit().await.unwrap();
     }
 
@@ -114,7 +114,7 @@ impl Fx {
             .await
             .unwrap();
         let mut tx = crate::db::trading::begin_write(&self.app.state).await.unwrap();
-        db::sync_installments(&mut tx, &self.app.state, self.id, t).await.unwrap();
+        db::sync_installments(&mut tx, self.id, t).await.unwrap();
         crate::db::contracts::maybe_complete(&mut tx, self.id, None, t).await.unwrap();
         tx.commit().await.unwrap();
     }
@@ -243,7 +243,7 @@ async fn installments_follow_the_terms_and_their_conditions() {
     // idempotent: again changes nothing
     let before = f.snapshot().await;
     let mut tx = crate::db::trading::begin_write(&f.app.state).await.unwrap();
-    db::sync_installments(&mut tx, &f.app.state, f.id, now(&f.app)).await.unwrap();
+    db::sync_installments(&mut tx, f.id, now(&f.app)).await.unwrap();
     tx.commit().await.unwrap();
     assert_eq!(f.snapshot().await, before);
 

@@ -2,6 +2,7 @@
 //! sqlx's `Any` driver: integers, text and floats only; money in fen, times in
 //! epoch milliseconds. Repositories hold SQL; business rules live in `domain`.
 pub mod accounts;
+pub mod calendar;
 pub mod catalogue;
 pub mod catalogue_admin;
 pub mod complaints;
@@ -15,6 +16,7 @@ pub mod notices;
 pub mod onboarding;
 pub mod portal;
 pub mod ratings;
+pub mod redflags;
 pub mod reference;
 pub mod sessions;
 pub mod register;
@@ -145,6 +147,7 @@ pub async fn nightly(state: &crate::state::AppState, now: i64) -> Result<bool, s
     if claimed {
         ratings::recompute_all(state, now).await?;
         credit::recompute_all(state, now).await?;
+        redflags::run(state, now).await?;
     }
     Ok(claimed)
 }

@@ -59,6 +59,7 @@ fn opt_text(s: &str) -> Arg {
 
 /// Loads every reference table; a no-op when this version is already loaded.
 pub async fn load(pool: &Pool, now_ms: i64) -> Result<bool, ReferenceError> {
+    super::calendar::seed_official(pool, now_ms).await?;
     if super::meta_get(pool, "reference_version").await?.as_deref() == Some(REFERENCE_VERSION) {
         return Ok(false);
     }

@@ -117,6 +117,8 @@ pub const MATRIX: &[Rule] = &[
     Rule { endpoint: "trading/objection_act", audience: Roles(&[Owner, Firm, Regulator, Operator, Admin]), rows: "owner: its announcements; firm: its objections; regulator: its industry within its region" },
     Rule { endpoint: "trading/participations", audience: Roles(&[Firm]), rows: "the caller's own firm" },
     Rule { endpoint: "trading/escalated", audience: Roles(&[Regulator, Operator, Admin]), rows: "regulator: its industry within its region; operator: all" },
+    Rule { endpoint: "calendar/versions", audience: Roles(&[Operator, Admin]), rows: "the one working-day calendar of the marketplace" },
+    Rule { endpoint: "calendar/import", audience: Roles(&[Operator, Admin]), rows: "the one working-day calendar of the marketplace" },
     Rule { endpoint: "trading/settings", audience: Roles(&[Operator, Admin]), rows: "the trading settings (one set for the whole marketplace)" },
     Rule { endpoint: "trading/save_settings", audience: Roles(&[Operator, Admin]), rows: "the trading settings (one set for the whole marketplace)" },
     // @matrix:trading-settings
@@ -167,6 +169,9 @@ pub const MATRIX: &[Rule] = &[
     Rule { endpoint: "credit/contract_flag", audience: SignedIn, rows: "contracts the caller may see (parties, supervisors in scope)" },
     // @matrix:credit
     Rule { endpoint: "dashboard/view", audience: Roles(&[Leader, Regulator, Operator, Admin]), rows: "leader: its region; regulator: its industry within its region; operator, admin: the province" },
+    Rule { endpoint: "redflags/list", audience: Roles(&[Regulator, Operator, Admin]), rows: "regulator: cases in its region of its industry or of no industry (firm, owner subjects); operator, admin: all" },
+    Rule { endpoint: "redflags/close", audience: Roles(&[Regulator, Operator, Admin]), rows: "as redflags/list; out of scope is 404" },
+    // @matrix:redflags
     // complaints (投诉)
     Rule { endpoint: "complaints/options", audience: Public, rows: "reference data (industries, regions, departments)" },
     Rule { endpoint: "complaints/file", audience: Public, rows: "creates a complaint: owners and firms under their account, visitors with name and phone; staff refused (form error)" },

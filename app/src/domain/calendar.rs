@@ -114,6 +114,58 @@ impl WorkCalendar {
     }
 }
 
+/// A refused line of a calendar CSV: its number (the header is line 1), the
+/// column and the message key (`calendar.error_*`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CalendarCsvError {
+    pub line: usize,
+    pub column: &'static str,
+    pub key: &'static str,
+}
+
+/// The header of the calendar CSV format.
+pub const CSV_HEADER: &str = "date,kind,name";
+
+impl WorkCalendar {
+    /// Parses the calendar CSV that operators import (UTF-8, optional BOM):
+    /// the header `date,kind,name`, then one line per day: `YYYY-MM-DD`, `holiday`
+    /// (a rest day, 休) or `workday` (a make-up working day on a weekend, 调休 班),
+    /// and a name (e.g. 春节; may be empty). A date listed twice, a make-up
+    /// working day that is not a Saturday or Sunday, or anything malformed is
+    /// refused with its line and column; nothing is partly read.
+    /// `data/reference/calendar-cn.csv` (the official schedules, generated from
+    /// the npm package `chinese-days` by `scripts/gen-calendar.mjs`) is one.
+    pub fn from_csv(text: &str) -> Result<WorkCalendar, CalendarCsvError> {
+        let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+        let mut lines = text.lines().enumerate();
+        let header_ok = lines.next().is_some_and(|(_, h)| h.trim().replace(' ', "") == CSV_HEADER);
+        if !header_ok {
+            return Err(CalendarCsvError { line: 1, column: "date", key: "calendar.error_header" });
+        }
+        let mut cal = WorkCalendar::default();
+        for (i, raw) in lines {
+            let line = i + 1;
+            if raw.trim().is_empty() {
+                continue;
+            }
+            let mut cols = raw.splitn(3, ',').map(str::trim);
+            let (date, kind) = (cols.next().unwrap_or(""), cols.next().unwrap_or(""));
+            let err = |column, key| Err(CalendarCsvError { line, column, key });
+            let Some(day) = parse_date(date) else { return err("date", "calendar.error_date") };
+            if cal.holidays.contains(date) || cal.workdays.contains(date) {
+                return err("date", "calendar.error_duplicate");
+            }
+            match kind {
+                "holiday" => cal.holidays.insert(date.to_string()),
+                "workday" if is_weekend(day) => cal.workdays.insert(date.to_string()),
+                "workday" => return err("kind", "calendar.error_workday_weekday"),
+                _ => return err("kind", "calendar.error_kind"),
+            };
+        }
+        Ok(cal)
+    }
+}
+
 /// A running count of Monday-to-Friday days up to and including `day` (from an
 /// arbitrary origin), so `weekdays_through(b) - weekdays_through(a)` counts the
 /// weekdays in `a+1..=b`.
@@ -276,5 +328,64 @@ mod tests {
                 prop_assert!(c.is_working_day_num(shanghai_day(to)), "lands on a working day");
             }
         }
+    }
+
+    /// The State Council's 2025 and 2026 schedules, imported from the npm package
+    /// `chinese-days` (scripts/gen-calendar.mjs), not typed here.
+    fn official() -> WorkCalendar {
+        WorkCalendar::from_csv(include_str!("../../../data/reference/calendar-cn.csv")).expect("the official calendar parses")
+    }
+
+    fn at10(date: &str) -> i64 {
+        parse_date(date).expect("a valid date") * DAY_MS - SHANGHAI_OFFSET_MS + 10 * 3_600_000
+    }
+
+    fn date_after(cal: &WorkCalendar, from: &str, n: u32) -> String {
+        format_shanghai(cal.add_working_days(at10(from), n))[..10].to_string()
+    }
+
+    #[test]
+    fn deadlines_cross_the_2026_spring_festival_with_its_make_up_days() {
+        let cal = official();
+        // Friday 13 February; Saturday 14th is a make-up working day; 15th–23rd rest
+        assert!(cal.is_working_day("2026-02-14") && !cal.is_working_day("2026-02-16") && !cal.is_working_day("2026-02-23"));
+        assert_eq!(date_after(&cal, "2026-02-13", 1), "2026-02-14");
+        assert_eq!(date_after(&cal, "2026-02-13", 2), "2026-02-24");
+        assert_eq!(date_after(&cal, "2026-02-13", 5), "2026-02-27");
+        // Saturday 28th is the second make-up day
+        assert_eq!(date_after(&cal, "2026-02-13", 6), "2026-02-28");
+        assert_eq!(date_after(&cal, "2026-02-13", 7), "2026-03-02");
+        assert_eq!(cal.working_days_between(at10("2026-02-13"), at10("2026-03-02")), 7);
+        // with weekends only the same limit would end a week earlier
+        assert_eq!(date_after(&WorkCalendar::weekends_only(), "2026-02-13", 2), "2026-02-17");
+    }
+
+    #[test]
+    fn deadlines_cross_the_2025_national_day_with_its_make_up_days() {
+        let cal = official();
+        // Friday 26 September; Sunday 28th works; 1–8 October rest; Saturday 11th works
+        assert_eq!(date_after(&cal, "2025-09-26", 1), "2025-09-28");
+        assert_eq!(date_after(&cal, "2025-09-26", 3), "2025-09-30");
+        assert_eq!(date_after(&cal, "2025-09-26", 4), "2025-10-09");
+        assert_eq!(date_after(&cal, "2025-09-26", 6), "2025-10-11");
+        assert_eq!(date_after(&cal, "2025-09-26", 7), "2025-10-13");
+        assert_eq!(cal.working_days_between(at10("2025-09-26"), at10("2025-10-13")), 7);
+        // and the 2025 Spring Festival: 28 January – 4 February rest, Sunday 26 January and Saturday 8 February work
+        assert_eq!(date_after(&cal, "2025-01-24", 1), "2025-01-26");
+        assert_eq!(date_after(&cal, "2025-01-24", 2), "2025-01-27");
+        assert_eq!(date_after(&cal, "2025-01-24", 3), "2025-02-05");
+    }
+
+    #[test]
+    fn calendar_csv_errors_name_the_line_and_column() {
+        let e = |text: &str| WorkCalendar::from_csv(text).unwrap_err();
+        assert_eq!(e("day,kind\n"), CalendarCsvError { line: 1, column: "date", key: "calendar.error_header" });
+        assert_eq!(e("date,kind,name\n2026-02-30,holiday,x\n"), CalendarCsvError { line: 2, column: "date", key: "calendar.error_date" });
+        assert_eq!(e("date,kind,name\n2026-02-16,rest,春节\n"), CalendarCsvError { line: 2, column: "kind", key: "calendar.error_kind" });
+        assert_eq!(e("date,kind,name\n\n2026-02-16,workday,春节\n"), CalendarCsvError { line: 3, column: "kind", key: "calendar.error_workday_weekday" });
+        assert_eq!(e("date,kind,name\n2026-02-16,holiday,\n2026-02-16,holiday,\n"), CalendarCsvError { line: 3, column: "date", key: "calendar.error_duplicate" });
+        let ok = WorkCalendar::from_csv("\u{feff}date,kind,name\r\n2026-02-14,workday,春节\r\n2026-02-16,holiday,春节\r\n").unwrap();
+        assert!(ok.is_working_day("2026-02-14") && !ok.is_working_day("2026-02-16"));
+        assert_eq!(official().workdays.len(), 11);
     }
 }

@@ -66,7 +66,10 @@ pub struct RedFlagSettings {
     /// valid quote wins. Merit selection weighs quality too.
     pub price_only_methods: Vec<SelectionMethod>,
     /// R003: a submission period shorter than this many (calendar) days is flagged.
-    /// Cardinal default 15 (`[R003] threshold`).
+    /// Cardinal's default is 15 (`[R003] threshold`); ours is 5 because the
+    /// platform's own minimum publication period is 3 working days
+    /// (`TradingSettings::min_publication_days`), so 15 would flag nearly every
+    /// procurement; 5 flags periods shorter than 3 working days plus a weekend.
     pub r003_min_days: i64,
     /// R024: fixed lower fence of the winner-to-second-lowest gap (a fraction);
     /// `None` (Cardinal's default) computes `Q1 − 1.5·IQR` over all gaps.
@@ -113,7 +116,7 @@ impl Default for RedFlagSettings {
         RedFlagSettings {
             competitive_methods: vec![SelectionMethod::RandomDraw, SelectionMethod::PriceCompetition, SelectionMethod::Merit],
             price_only_methods: vec![SelectionMethod::PriceCompetition],
-            r003_min_days: 15,
+            r003_min_days: 5,
             r024_lower_fence: None,
             r025_percentile: 75,
             r025_lower_fence: None,
@@ -421,7 +424,7 @@ pub fn thresholds(facts: &Facts, s: &RedFlagSettings) -> Thresholds {
 
 /// R003 Short submission period (Cardinal `R/003.md`, `r003.rs`): the period from
 /// publication to the deadline, in whole days (truncated, as `num_days`), is less
-/// than `r003_min_days` (Cardinal default 15). Only competitive methods (direct
+/// than `r003_min_days` (Cardinal default 15, ours 5: see the setting). Only competitive methods (direct
 /// selection publishes and closes at once: it has no submission period).
 pub fn r003_short_submission_period(p: &ProcurementFacts, s: &RedFlagSettings) -> Option<Flag> {
     if p.method == SelectionMethod::Direct || !s.competitive_methods.contains(&p.method) {
@@ -1102,19 +1105,22 @@ mod tests {
     }
 
     #[test]
-    fn r003_flags_a_submission_period_under_15_days() {
+    fn r003_flags_a_submission_period_under_the_minimum_days() {
         let s = settings();
         let p = ProcurementFacts { deadline_at: Some(T0 + 3 * DAY_MS + 3_600_000), ..procurement(1, SelectionMethod::RandomDraw) };
-        let f = r003_short_submission_period(&p, &s).expect("3 days < 15");
+        let f = r003_short_submission_period(&p, &s).expect("3 days < 5");
         assert_eq!(f.code, "R003");
         assert_eq!(f.subject, Subject::Procurement(1));
-        assert!(f.detail.contains("仅 3 天") && f.detail.contains("少于 15 天"), "{}", f.detail);
+        assert!(f.detail.contains("仅 3 天") && f.detail.contains("少于 5 天"), "{}", f.detail);
         assert!(f.detail.contains("2026-01-01 08:00") && f.detail.contains("2026-01-04 09:00"), "{}", f.detail);
 
-        // 20 days, exactly 15 days, and a direct selection (no submission period) raise nothing
+        // 20 days, exactly 5 days, and a direct selection (no submission period) raise nothing
         assert_eq!(r003_short_submission_period(&procurement(2, SelectionMethod::RandomDraw), &s), None);
-        let fifteen = ProcurementFacts { deadline_at: Some(T0 + 15 * DAY_MS), ..procurement(3, SelectionMethod::Merit) };
-        assert_eq!(r003_short_submission_period(&fifteen, &s), None);
+        let five = ProcurementFacts { deadline_at: Some(T0 + 5 * DAY_MS), ..procurement(3, SelectionMethod::Merit) };
+        assert_eq!(r003_short_submission_period(&five, &s), None);
+        // Cardinal's 15 flags it
+        let cardinal = RedFlagSettings { r003_min_days: 15, ..settings() };
+        assert!(r003_short_submission_period(&five, &cardinal).is_some());
         let direct = ProcurementFacts { deadline_at: Some(T0), ..procurement(4, SelectionMethod::Direct) };
         assert_eq!(r003_short_submission_period(&direct, &s), None);
         // the threshold is a setting
@@ -1453,11 +1459,11 @@ mod tests {
     #[test]
     fn settings_keep_cardinals_defaults_and_read_partial_json() {
         let s = settings();
-        assert_eq!((s.r003_min_days, s.r025_percentile, s.r035_min_disqualified), (15, 75, 1));
+        assert_eq!((s.r003_min_days, s.r025_percentile, s.r035_min_disqualified), (5, 75, 1));
         assert_eq!((s.r038_min_submitted_bids, s.r038_min_procurements), (2, 2));
         assert_eq!((s.r024_lower_fence, s.r058_upper_fence, s.r038_upper_fence), (None, None, None));
-        let read: RedFlagSettings = serde_json::from_str(r#"{"r003_min_days":5}"#).unwrap();
-        assert_eq!(read, RedFlagSettings { r003_min_days: 5, ..settings() });
+        let read: RedFlagSettings = serde_json::from_str(r#"{"r003_min_days":15}"#).unwrap();
+        assert_eq!(read, RedFlagSettings { r003_min_days: 15, ..settings() });
         assert_eq!(AwardStatus::parse("publicity"), Some(AwardStatus::Publicity));
         assert_eq!(AwardStatus::parse("x"), None);
     }

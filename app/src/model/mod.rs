@@ -1,5 +1,6 @@
 //! Serde types shared by server and browser: what a page shows, what a form sends.
 pub mod accounts;
+pub mod calendar;
 pub mod catalogue;
 pub mod catalogue_admin;
 pub mod complaints;

@@ -13,6 +13,7 @@ pub mod live;
 pub mod operator;
 pub mod public;
 pub mod ratings;
+pub mod redflags;
 pub mod trading;
 
 use crate::i18n::{provide_locale, t, use_locale};
@@ -105,6 +106,7 @@ pub fn App() -> impl IntoView {
                         <Route path=path!("/regulator/objections") view=trading::desk::EscalatedObjectionsPage ssr=SsrMode::Async/>
                         // @routes:trading-desk
                         <Route path=path!("/operator/trading-settings") view=operator::TradingSettingsPage ssr=SsrMode::Async/>
+                        <Route path=path!("/operator/calendar") view=operator::CalendarPage ssr=SsrMode::Async/>
                         // @routes:trading-settings
                         <Route path=path!("/contracts") view=contracts::list::ContractsPage ssr=SsrMode::Async/>
                         <Route path=path!("/contracts/:code") view=contracts::page::ContractPage ssr=SsrMode::Async/>
@@ -113,6 +115,7 @@ pub fn App() -> impl IntoView {
                         // @routes:payments
                         // @routes:contract-work
                         <Route path=path!("/regulator/sanctions") view=ratings::SanctionsDeskPage ssr=SsrMode::Async/>
+                        <Route path=path!("/supervision/flags") view=redflags::RedFlagsPage ssr=SsrMode::Async/>
                         // @routes:ratings
                         <Route path=path!("/complaints") view=complaints::MyComplaintsPage ssr=SsrMode::Async/>
                         <Route path=path!("/complaints/new") view=complaints::NewComplaintPage ssr=SsrMode::Async/>

@@ -206,7 +206,7 @@ pub async fn generate(tx: &mut Tx<'_>, state: &AppState, procurement_id: i64, no
     let earlier: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM contracts WHERE procurement_id = $1").bind(procurement_id).fetch_one(&mut **tx).await?;
     let code = format!("{}-HT{}", f.code, earlier + 1);
     let settings = super::trading::settings(&state.pool).await?;
-    let calendar = super::trading::calendar(&state.pool).await?;
+    let calendar = super::trading::calendar(&mut **tx).await?;
     let sign_due = calendar.add_working_days(now, settings.sign_days);
     let id: i64 = sqlx::query_scalar(
         "INSERT INTO contracts (procurement_id, firm_id, owner_id, price_fen, status, created_at, code, rank, version, sign_due_at, updated_at) \
@@ -250,9 +250,9 @@ pub async fn generate(tx: &mut Tx<'_>, state: &AppState, procurement_id: i64, no
 /// Called once both parties signed a version and the contract is in service
 /// (first signing, or an accepted amendment): rebuilds installments and
 /// milestones from the terms in force.
-pub async fn on_signed(tx: &mut Tx<'_>, state: &AppState, contract_id: i64, now: i64) -> Result<(), sqlx::Error> {
-    payments::sync_installments(tx, state, contract_id, now).await?;
-    work::sync_milestones(tx, state, contract_id, now).await?;
+pub async fn on_signed(tx: &mut Tx<'_>, contract_id: i64, now: i64) -> Result<(), sqlx::Error> {
+    payments::sync_installments(tx, contract_id, now).await?;
+    work::sync_milestones(tx, contract_id, now).await?;
     Ok(())
 }
 

@@ -58,7 +58,7 @@ struct InstallmentRow {
 /// installments are kept as they are. Idempotent and cheap (a handful of rows):
 /// call it whenever a condition may have changed — signing (`on_signed`), a
 /// confirmed milestone, acceptance, an accepted amendment.
-pub async fn sync_installments(tx: &mut Tx<'_>, state: &AppState, contract_id: i64, _now: i64) -> Result<(), sqlx::Error> {
+pub async fn sync_installments(tx: &mut Tx<'_>, contract_id: i64, _now: i64) -> Result<(), sqlx::Error> {
     let row: Option<(String, i64, i64, Option<i64>, Option<i64>)> =
         sqlx::query_as("SELECT status, version, price_fen, signed_at, accepted_at FROM contracts WHERE id = $1").bind(contract_id).fetch_optional(&mut **tx).await?;
     let Some((status, version, price_fen, signed_at, accepted_at)) = row else { return Ok(()) };
@@ -81,7 +81,7 @@ pub async fn sync_installments(tx: &mut Tx<'_>, state: &AppState, contract_id: i
             .bind(contract_id)
             .fetch_all(&mut **tx)
             .await?;
-    let calendar = super::super::trading::calendar(&state.pool).await?;
+    let calendar = super::super::trading::calendar(&mut **tx).await?;
     for (i, (label, amount, after)) in plan.iter().enumerate() {
         let seq = i as i64 + 1;
         let met = match after {

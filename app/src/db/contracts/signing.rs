@@ -144,7 +144,7 @@ pub async fn sign(state: &AppState, contract_id: i64, party: Party, user_id: i64
     let complete = missing.len() == 1;
     if complete {
         let t = current_terms(&mut tx, &c).await?;
-        let due = calendar(&state.pool).await?.add_working_days(now, t.negotiable.service_days);
+        let due = calendar(&mut *tx).await?.add_working_days(now, t.negotiable.service_days);
         let moved = sqlx::query("UPDATE contracts SET status = 'signed', signed_at = $2, due_at = $3, updated_at = $2 WHERE id = $1 AND status = 'drafted'")
             .bind(c.id)
             .bind(now)
@@ -156,7 +156,7 @@ pub async fn sign(state: &AppState, contract_id: i64, party: Party, user_id: i64
             return Err(refuse("contract", "contract.not_drafted"));
         }
         event(&mut tx, c.id, now, "signed", None, &c.version.to_string()).await?;
-        super::on_signed(&mut tx, state, c.id, now).await?;
+        super::on_signed(&mut tx, c.id, now).await?;
     }
     tx.commit().await?;
     super::notify(state, &c.code, if complete { "signed" } else { "signature" }).await;
@@ -428,10 +428,10 @@ pub async fn decide_amendment(
     .execute(&mut *tx)
     .await?;
     let signed_at = c.signed_at.unwrap_or(now);
-    let due = calendar(&state.pool).await?.add_working_days(signed_at, terms.negotiable.service_days);
+    let due = calendar(&mut *tx).await?.add_working_days(signed_at, terms.negotiable.service_days);
     sqlx::query("UPDATE contracts SET due_at = $2, updated_at = $3 WHERE id = $1").bind(c.id).bind(due).bind(now).execute(&mut *tx).await?;
     event(&mut tx, c.id, now, "amendment_accepted", Some(user_id), &format!("{}:{}:{version}", a.id, a.kind)).await?;
-    super::on_signed(&mut tx, state, c.id, now).await?;
+    super::on_signed(&mut tx, c.id, now).await?;
     tx.commit().await?;
     super::notify(state, &c.code, "amended").await;
     Ok(())

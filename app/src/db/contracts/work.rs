@@ -28,13 +28,13 @@ const ADVANCE_BATCH: i64 = 50;
 /// no longer have are removed. Also sets the service end date (`due_at`) from
 /// the terms' service days. Idempotent; called by `super::on_signed` after the
 /// first signing and after every accepted post-signing amendment.
-pub async fn sync_milestones(tx: &mut Tx<'_>, state: &AppState, contract_id: i64, now: i64) -> Result<(), sqlx::Error> {
+pub async fn sync_milestones(tx: &mut Tx<'_>, contract_id: i64, now: i64) -> Result<(), sqlx::Error> {
     let row: Option<(i64, Option<i64>)> =
         sqlx::query_as("SELECT version, signed_at FROM contracts WHERE id = $1").bind(contract_id).fetch_optional(&mut **tx).await?;
     let Some((version, signed_at)) = row else { return Ok(()) };
     let Some(terms) = super::terms(tx, contract_id, version).await? else { return Ok(()) };
     let signed_at = signed_at.unwrap_or(now);
-    let cal = calendar(&state.pool).await?;
+    let cal = calendar(&mut **tx).await?;
     let existing: Vec<(i64, String)> =
         sqlx::query_as("SELECT seq, status FROM contract_milestones WHERE contract_id = $1").bind(contract_id).fetch_all(&mut **tx).await?;
     let n = terms.negotiable.milestones.len() as i64;
@@ -135,7 +135,7 @@ pub async fn confirm_milestone(state: &AppState, contract_id: i64, seq: i64, act
     }
     sqlx::query("UPDATE contracts SET updated_at = $2 WHERE id = $1").bind(c.id).bind(now).execute(&mut *tx).await?;
     event(&mut tx, c.id, now, "milestone_done", Some(actor), &format!("{seq}. {title}")).await?;
-    super::payments::sync_installments(&mut tx, state, c.id, now).await?;
+    super::payments::sync_installments(&mut tx, c.id, now).await?;
     tx.commit().await?;
     Ok(())
 }
@@ -456,7 +456,7 @@ pub async fn decide_delivery(
     let detail = if accept { format!("第 {round} 轮") } else { format!("第 {round} 轮：{reason}") };
     event(&mut tx, c.id, now, kind, Some(actor), &detail).await?;
     if accept {
-        super::payments::sync_installments(&mut tx, state, c.id, now).await?;
+        super::payments::sync_installments(&mut tx, c.id, now).await?;
         super::maybe_complete(&mut tx, c.id, Some(actor), now).await?;
     }
     tx.commit().await?;

@@ -30,10 +30,12 @@ pub async fn save_settings(pool: &Pool, s: &TradingSettings) -> Result<(), sqlx:
     super::meta_set(pool, "trading.settings", &serde_json::to_string(s).unwrap_or_default()).await
 }
 
-/// The working-day calendar in force (weekends only until the operator's
-/// calendar of #8 exists).
-pub async fn calendar(_pool: &Pool) -> Result<WorkCalendar, sqlx::Error> {
-    Ok(WorkCalendar::weekends_only())
+/// The working-day calendar in force (`db::calendar`): deadlines are computed
+/// with it when a stage starts.
+/// Inside a transaction pass the transaction (`&mut *tx`): a second pool
+/// connection while holding one can exhaust the pool under load.
+pub async fn calendar<'e, E: sqlx::Executor<'e, Database = Any>>(ex: E) -> Result<WorkCalendar, sqlx::Error> {
+    super::calendar::in_force(ex).await
 }
 
 /// A procurement row with everything the trading steps need.

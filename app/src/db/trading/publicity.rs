@@ -75,7 +75,7 @@ pub(crate) async fn move_to_next(tx: &mut Tx<'_>, state: &AppState, p: &ProcRow,
     match next {
         Some((next_rank, firm_id, amount)) => {
             sqlx::query("UPDATE candidates SET status = 'selected' WHERE procurement_id = $1 AND rank = $2").bind(p.id).bind(next_rank).execute(&mut **tx).await?;
-            let (publicity_ends, confirm_due) = award_times(state, now).await?;
+            let (publicity_ends, confirm_due) = award_times(tx, state, now).await?;
             sqlx::query(
                 "UPDATE awards SET firm_id = $2, amount_fen = $3, rank = $4, awarded_at = $5, status = 'publicity', \
                  publicity_ends_at = $6, confirm_due_at = $7, confirmed_at = NULL WHERE procurement_id = $1",
@@ -210,7 +210,7 @@ pub async fn may_file_objection(state: &AppState, p: &ProcRow, firm_id: i64, now
 pub async fn file_objection(state: &AppState, p: &ProcRow, firm_id: i64, reason: &str, file_id: Option<i64>, now: i64) -> Result<i64, AppError> {
     let mut tx = super::begin_write(state).await?;
     let to = objection_refusal(&mut tx, p, firm_id, now).await?;
-    let cal = calendar(&state.pool).await?;
+    let cal = calendar(&mut *tx).await?;
     let due = cal.add_working_days(now, ANSWER_WORKING_DAYS);
     let id: i64 = sqlx::query_scalar(
         "INSERT INTO objections (procurement_id, firm_id, status, reason, file_id, filed_at, answer_due_at, created_at, updated_at) \
@@ -267,7 +267,7 @@ pub async fn act_on_objection(
     let a = award_of(&mut tx, p.id).await?;
     let clock = ObjectionClock { now, publicity_ends_at: a.as_ref().and_then(|a| a.publicity_ends_at).unwrap_or(now), answer_due_at: o.answer_due_at };
     let to = objection::transition(from, action, clock).map_err(refused)?;
-    let cal = calendar(&state.pool).await?;
+    let cal = calendar(&mut *tx).await?;
     match action {
         ObjectionAction::Answer => {
             sqlx::query("UPDATE objections SET status = $2, answer = $3, answered_at = $4, reply_due_at = $5, updated_at = $4 WHERE id = $1")

@@ -273,7 +273,7 @@ async fn award_ranking(tx: &mut Tx<'_>, state: &AppState, p: &ProcRow, ranked: &
             .await?;
     }
     let (firm_id, amount, _) = ranked[0];
-    let (publicity_ends, confirm_due) = award_times(state, now).await?;
+    let (publicity_ends, confirm_due) = award_times(tx, state, now).await?;
     sqlx::query(
         "INSERT INTO awards (procurement_id, firm_id, amount_fen, reason, awarded_at, status, rank, publicity_ends_at, confirm_due_at) \
          VALUES ($1, $2, $3, $4, $5, 'publicity', 1, $6, $7)",
@@ -292,9 +292,9 @@ async fn award_ranking(tx: &mut Tx<'_>, state: &AppState, p: &ProcRow, ranked: &
 }
 
 /// When publicity ends and by when the selected firm must confirm.
-pub async fn award_times(state: &AppState, now: i64) -> Result<(i64, i64), sqlx::Error> {
+pub async fn award_times(tx: &mut Tx<'_>, state: &AppState, now: i64) -> Result<(i64, i64), sqlx::Error> {
     let s = settings(&state.pool).await?;
-    let cal = calendar(&state.pool).await?;
+    let cal = calendar(&mut **tx).await?;
     Ok((cal.add_working_days(now, s.publicity_days), cal.add_working_days(now, s.confirm_days)))
 }
 

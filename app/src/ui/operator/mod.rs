@@ -3,6 +3,8 @@
 mod register;
 pub use register::RegisterPage;
 pub mod trading_settings;
+mod calendar;
+pub use calendar::CalendarPage;
 pub use trading_settings::TradingSettingsPage;
 
 use crate::api::review::{expiring_qualifications, get_review, review_queue, Decide, ReviewView};
