@@ -182,11 +182,15 @@ test('a click on the province map drills into the city under the pointer', async
     const p = c && c.convertToPixel({ seriesIndex: 0 }, [104.07, 30.67]);
     return Array.isArray(p) && p.every((v: number) => Number.isFinite(v));
   })).toBe(true);
-  const [x, y] = await map.evaluate((el) => (window as any).echarts.getInstanceByDom(el).convertToPixel({ seriesIndex: 0 }, [104.07, 30.67]));
   await map.scrollIntoViewIfNeeded();
-  const box = (await map.boundingBox())!;
-  await page.mouse.click(box.x + x, box.y + y);
-  await expect(page).toHaveURL(/\/stats\?.*region=510100/);
+  // the chart may still redraw or resize right after hydration: measure, click, and
+  // try again until a click lands (a map that does not drill never passes)
+  await expect(async () => {
+    const [x, y] = await map.evaluate((el) => (window as any).echarts.getInstanceByDom(el).convertToPixel({ seriesIndex: 0 }, [104.07, 30.67]));
+    const box = (await map.boundingBox())!;
+    await page.mouse.click(box.x + x, box.y + y);
+    await expect(page).toHaveURL(/\/stats\?.*region=510100/, { timeout: 2000 });
+  }).toPass({ timeout: 20000 });
   await expect(page.locator('.dashboard-path')).toHaveText('四川省 › 成都市');
 });
 
