@@ -30,7 +30,8 @@ use app::db::{Backend, Pool};
 use app::domain::accounts::Role;
 use app::domain::authz::Scope;
 use app::domain::region::{self, RegionLevel};
-use app::domain::time::{date_shanghai, shanghai_midnight_ms};
+use app::db::stats::{figures_from_row, month_key, month_start_ms, parse_month, period_key};
+use app::domain::time::date_shanghai;
 use app::model::dashboard::{Dashboard, DashboardFilter, Figures, Slice};
 use app::state::{AppState, AttemptLimiter, Clock, ManualClock, SIGN_IN_PER_MINUTE};
 use clap::Parser;
@@ -88,29 +89,9 @@ struct View {
     filter: DashboardFilter,
 }
 
-/// Months counted from year 0 (`YYYY-MM` → y × 12 + m − 1).
+/// Months counted from year 0 (`YYYY-MM` → y × 12 + m − 1); the filters here are valid.
 fn month_index(s: &str) -> i64 {
-    let y: i64 = s[..4].parse().unwrap_or(1970);
-    let m: i64 = s[5..7].parse().unwrap_or(1);
-    y * 12 + m - 1
-}
-
-fn month_key(m: i64) -> String {
-    format!("{:04}-{:02}", m.div_euclid(12), m.rem_euclid(12) + 1)
-}
-
-fn month_start_ms(m: i64) -> i64 {
-    shanghai_midnight_ms(m.div_euclid(12), (m.rem_euclid(12) + 1) as u32, 1)
-}
-
-/// The trend period of a month (as the dashboard labels it).
-fn period_key(grain: &str, m: i64) -> String {
-    let y = m.div_euclid(12);
-    match grain {
-        "quarter" => format!("{y:04}-Q{}", m.rem_euclid(12) / 3 + 1),
-        "year" => format!("{y:04}"),
-        _ => month_key(m),
-    }
+    parse_month(s).unwrap_or(1970 * 12)
 }
 
 fn views(now: i64) -> Vec<View> {
@@ -169,6 +150,7 @@ async fn run(args: Args) -> Result<bool, Error> {
         attempts: Arc::new(AttemptLimiter::new(SIGN_IN_PER_MINUTE, clock.clone())),
         sealer: Arc::new(app::sealing::Sealer::random()),
         live: app::live::LiveHub::new(pool.clone(), backend),
+        smtp: None,
     };
     // the summary must be up to date, or the answers cannot agree
     let queued: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM stats_dirty").fetch_one(&pool).await?;
@@ -394,21 +376,7 @@ async fn naive(pool: &Pool, backend: Backend, f: &DashboardFilter) -> Result<Nai
     let grain = if f.grain.is_empty() { "month" } else { f.grain.as_str() };
     let mut n = Naive::default();
     for r in &rows {
-        let v = |c: &str| r.try_get::<i64, _>(c);
-        let fig = Figures {
-            published: v("published")?,
-            selected: v("selected")?,
-            failed: v("failed")?,
-            budget_fen: v("budget_fen")?,
-            award_fen: v("award_fen")?,
-            contract_fen: v("contract_fen")?,
-            participants: v("participants")?,
-            completed: v("completed")?,
-            on_time: v("on_time")?,
-            service_days: v("service_days")?,
-            rating_sum: v("rating_sum")?,
-            rating_count: v("rating_count")?,
-        };
+        let fig = figures_from_row(r)?;
         let m: String = r.try_get("m")?;
         n.totals.add(&fig);
         n.trend.entry(period_key(grain, month_index(&m))).or_default().add(&fig);

@@ -17,7 +17,7 @@ mod query;
 #[cfg(test)]
 mod tests;
 
-pub use query::dashboard;
+pub use query::{dashboard, month_key, month_start_ms, parse_month, period_key};
 
 use super::{Backend, Pool};
 use crate::model::dashboard::Figures;
@@ -89,7 +89,7 @@ pub fn city_of(region_code: &str) -> String {
 }
 
 /// Reads the twelve measure columns (by name) of a row.
-pub(crate) fn figures_from_row(row: &sqlx::any::AnyRow) -> Result<Figures, sqlx::Error> {
+pub fn figures_from_row(row: &sqlx::any::AnyRow) -> Result<Figures, sqlx::Error> {
     let v = |c: &str| row.try_get::<i64, _>(c);
     Ok(Figures {
         published: v("published")?,
@@ -246,23 +246,74 @@ async fn stored(tx: &mut super::trading::Tx<'_>, ids: &[i64]) -> Result<BTreeMap
 
 /// Key of a `stats_daily` row: day, region, industry, item, method, funding.
 type DailyKey = (String, String, String, i64, String, String);
-/// Key of a `stats_monthly` row: month, region, industry, method, funding.
-type MonthlyKey = (String, String, String, String, String);
 
-fn add_delta(daily: &mut BTreeMap<DailyKey, [i64; 12]>, monthly: &mut BTreeMap<MonthlyKey, [i64; 12]>, c: &Contribution, sign: i64) {
-    let m = measures(&c.figures);
-    let d = daily
-        .entry((c.day.clone(), c.region_code.clone(), c.industry_code.clone(), c.item_id, c.method.clone(), c.funding.clone()))
-        .or_insert([0; 12]);
-    for (x, v) in d.iter_mut().zip(m) {
-        *x += sign * v;
+/// The differences to apply, per summary table and row.
+#[derive(Default)]
+struct Deltas {
+    daily: BTreeMap<DailyKey, [i64; 12]>,
+    /// `stats_monthly`: month, region, city, industry, method, funding.
+    monthly: BTreeMap<Vec<String>, [i64; 12]>,
+    /// `stats_city_monthly`: month, city, industry, method, funding.
+    city_monthly: BTreeMap<Vec<String>, [i64; 12]>,
+}
+
+impl Deltas {
+    fn add(&mut self, c: &Contribution, sign: i64) {
+        let m = measures(&c.figures);
+        let bump = |d: &mut [i64; 12]| {
+            for (x, v) in d.iter_mut().zip(m) {
+                *x += sign * v;
+            }
+        };
+        bump(
+            self.daily
+                .entry((c.day.clone(), c.region_code.clone(), c.industry_code.clone(), c.item_id, c.method.clone(), c.funding.clone()))
+                .or_insert([0; 12]),
+        );
+        let (month, city) = (c.month(), c.city_code());
+        bump(
+            self.monthly
+                .entry(vec![month.clone(), c.region_code.clone(), city.clone(), c.industry_code.clone(), c.method.clone(), c.funding.clone()])
+                .or_insert([0; 12]),
+        );
+        bump(self.city_monthly.entry(vec![month, city, c.industry_code.clone(), c.method.clone(), c.funding.clone()]).or_insert([0; 12]));
     }
-    let mo = monthly
-        .entry((c.month(), c.region_code.clone(), c.industry_code.clone(), c.method.clone(), c.funding.clone()))
-        .or_insert([0; 12]);
-    for (x, v) in mo.iter_mut().zip(m) {
-        *x += sign * v;
+}
+
+/// Adds `deltas` to the rows of `table` keyed by the text columns `dims`
+/// (`key`: its primary key, a subset of `dims`), removing rows no project counts
+/// in any more.
+async fn apply_text_keyed(
+    tx: &mut super::trading::Tx<'_>,
+    table: &str,
+    dims: &[&str],
+    key: &[&str],
+    deltas: &BTreeMap<Vec<String>, [i64; 12]>,
+) -> Result<(), sqlx::Error> {
+    let upsert = upsert_sql(table, dims, key);
+    let conditions: Vec<String> = dims.iter().enumerate().map(|(i, d)| format!("{d} = ${}", i + 1)).collect();
+    let delete = format!("DELETE FROM {table} WHERE {} AND published = 0", conditions.join(" AND "));
+    for (values, delta) in deltas {
+        if delta.iter().all(|v| *v == 0) {
+            continue;
+        }
+        let mut q = sqlx::query(&upsert);
+        for v in values {
+            q = q.bind(v);
+        }
+        for v in delta {
+            q = q.bind(*v);
+        }
+        q.execute(&mut **tx).await?;
+        if delta[0] < 0 {
+            let mut q = sqlx::query(&delete);
+            for v in values {
+                q = q.bind(v);
+            }
+            q.execute(&mut **tx).await?;
+        }
     }
+    Ok(())
 }
 
 fn upsert_sql(table: &str, dims: &[&str], key: &[&str]) -> String {
@@ -309,18 +360,17 @@ pub async fn drain(state: &AppState, _now: i64) -> Result<usize, sqlx::Error> {
     let new = contributions(&mut tx, backend, &ids).await?;
     let old = stored(&mut tx, &ids).await?;
 
-    let mut daily = BTreeMap::new();
-    let mut monthly = BTreeMap::new();
+    let mut deltas = Deltas::default();
     for id in &ids {
         let (o, n) = (old.get(id), new.get(id));
         if o == n {
             continue;
         }
         if let Some(o) = o {
-            add_delta(&mut daily, &mut monthly, o, -1);
+            deltas.add(o, -1);
         }
         if let Some(n) = n {
-            add_delta(&mut daily, &mut monthly, n, 1);
+            deltas.add(n, 1);
         }
         match n {
             Some(n) => {
@@ -360,7 +410,7 @@ pub async fn drain(state: &AppState, _now: i64) -> Result<usize, sqlx::Error> {
         &["day", "month", "region_code", "city_code", "industry_code", "item_id", "method", "funding"],
         &["day", "region_code", "industry_code", "item_id", "method", "funding"],
     );
-    for ((day, region, industry, item, method, funding), delta) in &daily {
+    for ((day, region, industry, item, method, funding), delta) in &deltas.daily {
         if delta.iter().all(|v| *v == 0) {
             continue;
         }
@@ -392,34 +442,22 @@ pub async fn drain(state: &AppState, _now: i64) -> Result<usize, sqlx::Error> {
             .await?;
         }
     }
-    let monthly_sql = upsert_sql(
+    apply_text_keyed(
+        &mut tx,
         "stats_monthly",
         &["month", "region_code", "city_code", "industry_code", "method", "funding"],
         &["month", "region_code", "industry_code", "method", "funding"],
-    );
-    for ((month, region, industry, method, funding), delta) in &monthly {
-        if delta.iter().all(|v| *v == 0) {
-            continue;
-        }
-        let mut q = sqlx::query(&monthly_sql).bind(month).bind(region).bind(city_of(region)).bind(industry).bind(method).bind(funding);
-        for v in delta {
-            q = q.bind(*v);
-        }
-        q.execute(&mut *tx).await?;
-        if delta[0] < 0 {
-            sqlx::query(
-                "DELETE FROM stats_monthly WHERE month = $1 AND region_code = $2 AND industry_code = $3 \
-                 AND method = $4 AND funding = $5 AND published = 0",
-            )
-            .bind(month)
-            .bind(region)
-            .bind(industry)
-            .bind(method)
-            .bind(funding)
-            .execute(&mut *tx)
-            .await?;
-        }
-    }
+        &deltas.monthly,
+    )
+    .await?;
+    apply_text_keyed(
+        &mut tx,
+        "stats_city_monthly",
+        &["month", "city_code", "industry_code", "method", "funding"],
+        &["month", "city_code", "industry_code", "method", "funding"],
+        &deltas.city_monthly,
+    )
+    .await?;
 
     // exactly the entries read: one queued meanwhile by a concurrent writer
     // (PostgreSQL) stays for the next call
@@ -465,10 +503,10 @@ pub async fn rebuild(pool: &Pool, backend: Backend) -> Result<usize, sqlx::Error
             // waits for a running drain (the count only gives the void result a readable type)
             sqlx::query("SELECT COUNT(*) FROM (SELECT pg_advisory_xact_lock($1)) l").bind(LOCK_KEY).execute(&mut *tx).await?;
             sqlx::query("LOCK TABLE stats_dirty IN EXCLUSIVE MODE").execute(&mut *tx).await?;
-            sqlx::query("TRUNCATE stats_daily, stats_monthly, stats_contrib").execute(&mut *tx).await?;
+            sqlx::query("TRUNCATE stats_daily, stats_monthly, stats_city_monthly, stats_contrib").execute(&mut *tx).await?;
         }
         Backend::Sqlite => {
-            for table in ["stats_daily", "stats_monthly", "stats_contrib"] {
+            for table in ["stats_daily", "stats_monthly", "stats_city_monthly", "stats_contrib"] {
                 sqlx::query(&format!("DELETE FROM {table}")).execute(&mut *tx).await?;
             }
         }
@@ -497,6 +535,13 @@ pub async fn rebuild(pool: &Pool, backend: Backend) -> Result<usize, sqlx::Error
         "INSERT INTO stats_monthly (month, region_code, city_code, industry_code, method, funding, {m}) \
          SELECT month, region_code, city_code, industry_code, method, funding, {sums} FROM stats_daily \
          GROUP BY month, region_code, city_code, industry_code, method, funding"
+    ))
+    .execute(&mut *tx)
+    .await?;
+    sqlx::query(&format!(
+        "INSERT INTO stats_city_monthly (month, city_code, industry_code, method, funding, {m}) \
+         SELECT month, city_code, industry_code, method, funding, {sums} FROM stats_monthly \
+         GROUP BY month, city_code, industry_code, method, funding"
     ))
     .execute(&mut *tx)
     .await?;

@@ -17,7 +17,7 @@ use std::collections::HashMap;
 pub const MAX_MONTHS: i64 = 60;
 
 /// Months counted from year 0: `YYYY-MM` → year × 12 + month − 1.
-fn parse_month(s: &str) -> Option<i64> {
+pub fn parse_month(s: &str) -> Option<i64> {
     let b = s.as_bytes();
     if b.len() != 7 || b[4] != b'-' || !s[..4].bytes().all(|c| c.is_ascii_digit()) || !s[5..].bytes().all(|c| c.is_ascii_digit()) {
         return None;
@@ -27,17 +27,17 @@ fn parse_month(s: &str) -> Option<i64> {
     ((1..=12).contains(&m) && y >= 1970).then_some(y * 12 + m - 1)
 }
 
-fn month_key(m: i64) -> String {
+pub fn month_key(m: i64) -> String {
     format!("{:04}-{:02}", m.div_euclid(12), m.rem_euclid(12) + 1)
 }
 
 /// Epoch ms of the first Shanghai midnight of month `m`.
-fn month_start_ms(m: i64) -> i64 {
+pub fn month_start_ms(m: i64) -> i64 {
     shanghai_midnight_ms(m.div_euclid(12), (m.rem_euclid(12) + 1) as u32, 1)
 }
 
 /// The trend period a month falls in.
-fn period_key(grain: &str, m: i64) -> String {
+pub fn period_key(grain: &str, m: i64) -> String {
     let y = m.div_euclid(12);
     match grain {
         "quarter" => format!("{y:04}-Q{}", m.rem_euclid(12) / 3 + 1),
@@ -58,21 +58,37 @@ struct Selection {
     funding: Option<String>,
 }
 
+/// Figures of one (month, region below the selected one, industry, method).
+struct Cell {
+    month: String,
+    region: String,
+    industry: String,
+    method: String,
+    figures: Figures,
+}
+
 impl Selection {
-    /// `FROM … WHERE …` over months `from..=to`.
+    /// `FROM … WHERE …` over months `from..=to`: the daily table when an item is
+    /// chosen, else the per-city table for a province and the monthly table
+    /// below it.
     fn source(&self, s: &mut Sql, from: i64, to: i64) {
-        match self.item_id {
-            Some(item) => {
+        match (self.item_id, self.level) {
+            (Some(item), _) => {
                 s.push(" FROM stats_daily WHERE item_id = ").bind(item);
                 s.push(" AND day >= ").bind(format!("{}-01", month_key(from)));
                 s.push(" AND day <= ").bind(format!("{}-31", month_key(to)));
             }
-            None => {
+            (None, RegionLevel::Province) => {
+                s.push(" FROM stats_city_monthly WHERE month >= ").bind(month_key(from));
+                s.push(" AND month <= ").bind(month_key(to));
+            }
+            (None, _) => {
                 s.push(" FROM stats_monthly WHERE month >= ").bind(month_key(from));
                 s.push(" AND month <= ").bind(month_key(to));
             }
         }
         match self.level {
+            RegionLevel::Province if self.item_id.is_none() => s.push(" AND city_code LIKE ").bind(region::like_prefix(&self.region).unwrap_or_default()),
             RegionLevel::Province => s.push(" AND region_code LIKE ").bind(region::like_prefix(&self.region).unwrap_or_default()),
             RegionLevel::City => s.push(" AND city_code = ").bind(self.region.as_str()),
             RegionLevel::County => s.push(" AND region_code = ").bind(self.region.as_str()),
@@ -88,38 +104,49 @@ impl Selection {
         }
     }
 
-    /// Figures over months `from..=to`, by `key` (a column) or in total (key "").
-    async fn figures(&self, state: &AppState, key: Option<&str>, from: i64, to: i64) -> Result<Vec<(String, Figures)>, sqlx::Error> {
-        let sums: Vec<String> = super::MEASURES.iter().map(|c| format!("CAST(COALESCE(SUM({c}), 0) AS BIGINT) AS {c}")).collect();
-        let mut s = Sql::new("SELECT ");
-        if let Some(k) = key {
-            s.push(k).push(" AS k, ");
-        }
-        s.push(&sums.join(", "));
-        self.source(&mut s, from, to);
-        if let Some(k) = key {
-            s.push(" GROUP BY ").push(k);
-        }
+    /// The selected period's figures in one grouped read, by month, the region
+    /// directly below the selected one (a county: itself), industry and method;
+    /// every chart and total of the page is summed from these.
+    async fn cells(&self, state: &AppState) -> Result<Vec<Cell>, sqlx::Error> {
+        let region = match self.level {
+            RegionLevel::Province => "city_code",
+            RegionLevel::City | RegionLevel::County => "region_code",
+        };
+        let sums: Vec<String> = super::MEASURES.iter().map(|c| format!("CAST(SUM({c}) AS BIGINT) AS {c}")).collect();
+        let mut s = Sql::new(&format!("SELECT month, {region} AS region, industry_code, method, {}", sums.join(", ")));
+        self.source(&mut s, self.from, self.to);
+        s.push(&format!(" GROUP BY month, {region}, industry_code, method"));
         let rows = s.query().fetch_all(&state.pool).await?;
         rows.iter()
             .map(|r| {
-                let k = match key {
-                    Some(_) => sqlx::Row::try_get::<String, _>(r, "k")?,
-                    None => String::new(),
-                };
-                Ok((k, figures_from_row(r)?))
+                Ok(Cell {
+                    month: sqlx::Row::try_get(r, "month")?,
+                    region: sqlx::Row::try_get(r, "region")?,
+                    industry: sqlx::Row::try_get(r, "industry_code")?,
+                    method: sqlx::Row::try_get(r, "method")?,
+                    figures: figures_from_row(r)?,
+                })
             })
             .collect()
     }
 
-    /// Projects published by (region key, industry).
-    async fn heat(&self, state: &AppState, region_key: &str) -> Result<HashMap<(String, String), i64>, sqlx::Error> {
-        let mut s = Sql::new(&format!("SELECT {region_key}, industry_code, CAST(SUM(published) AS BIGINT)"));
-        self.source(&mut s, self.from, self.to);
-        s.push(&format!(" GROUP BY {region_key}, industry_code"));
-        let rows: Vec<(String, String, i64)> = s.query_as().fetch_all(&state.pool).await?;
-        Ok(rows.into_iter().map(|(r, i, n)| ((r, i), n)).collect())
+    /// The figures of months `from..=to` in total.
+    async fn total(&self, state: &AppState, from: i64, to: i64) -> Result<Figures, sqlx::Error> {
+        let sums: Vec<String> = super::MEASURES.iter().map(|c| format!("CAST(COALESCE(SUM({c}), 0) AS BIGINT) AS {c}")).collect();
+        let mut s = Sql::new("SELECT ");
+        s.push(&sums.join(", "));
+        self.source(&mut s, from, to);
+        figures_from_row(&s.query().fetch_one(&state.pool).await?)
     }
+}
+
+/// Sums `cells` by one of their keys.
+fn sum_by<'c>(cells: &'c [Cell], key: impl Fn(&'c Cell) -> &'c str) -> HashMap<&'c str, Figures> {
+    let mut out: HashMap<&str, Figures> = HashMap::new();
+    for c in cells {
+        out.entry(key(c)).or_default().add(&c.figures);
+    }
+    out
 }
 
 fn ranked(mut slices: Vec<Slice>) -> Vec<Slice> {
@@ -236,20 +263,22 @@ pub async fn dashboard(state: &AppState, scope: &Scope<'_>, filter: &DashboardFi
         grain: grain.to_string(),
     };
 
-    // figures
-    let one = |v: Vec<(String, Figures)>| v.into_iter().next().map(|x| x.1).unwrap_or_default();
-    let totals = one(sel.figures(state, None, from, to).await?);
+    // figures: one grouped read of the period, one total of the period before
+    let cells = sel.cells(state).await?;
+    let mut totals = Figures::default();
+    for c in &cells {
+        totals.add(&c.figures);
+    }
     let len = to - from + 1;
-    let previous = one(sel.figures(state, None, from - len, from - 1).await?);
+    let previous = sel.total(state, from - len, from - 1).await?;
 
-    let by_method: HashMap<String, Figures> = sel.figures(state, Some("method"), from, to).await?.into_iter().collect();
+    let by_method = sum_by(&cells, |c| &c.method);
     let methods = SelectionMethod::ALL
         .iter()
         .filter(|m| method.as_deref().is_none_or(|x| x == m.as_str()))
         .map(|m| Slice { key: m.as_str().to_string(), name: crate::i18n::t(m.label_key()), figures: by_method.get(m.as_str()).cloned().unwrap_or_default() })
         .collect();
 
-    let by_month = sel.figures(state, Some("month"), from, to).await?;
     let mut trend: Vec<Slice> = Vec::new();
     for m in from..=to {
         let key = period_key(grain, m);
@@ -257,62 +286,59 @@ pub async fn dashboard(state: &AppState, scope: &Scope<'_>, filter: &DashboardFi
             trend.push(Slice { name: key.clone(), key, figures: Figures::default() });
         }
     }
-    for (month, f) in &by_month {
+    for (month, f) in sum_by(&cells, |c| &c.month) {
         if let Some(m) = parse_month(month) {
             let key = period_key(grain, m);
             if let Some(s) = trend.iter_mut().find(|s| s.key == key) {
-                s.figures.add(f);
+                s.figures.add(&f);
             }
         }
     }
 
     // regions below the selected one
-    let (children, region_key): (Vec<(String, String)>, Option<&str>) = match level {
-        RegionLevel::Province => (
-            sqlx::query_as("SELECT code, name FROM regions WHERE parent_code = $1 AND level = 2 ORDER BY code").bind(&region_code).fetch_all(pool).await?,
-            Some("city_code"),
-        ),
+    let children: Vec<(String, String)> = match level {
+        RegionLevel::Province => {
+            sqlx::query_as("SELECT code, name FROM regions WHERE parent_code = $1 AND level = 2 ORDER BY code").bind(&region_code).fetch_all(pool).await?
+        }
         RegionLevel::City => {
             let mut v: Vec<(String, String)> =
                 sqlx::query_as("SELECT code, name FROM regions WHERE parent_code = $1 AND level = 3 ORDER BY code").bind(&region_code).fetch_all(pool).await?;
             v.push((region_code.clone(), format!("{}(市本级)", names.get(&region_code).cloned().unwrap_or_default())));
-            (v, Some("region_code"))
+            v
         }
-        RegionLevel::County => (Vec::new(), None),
+        RegionLevel::County => Vec::new(),
     };
-    let by_region: HashMap<String, Figures> = match region_key {
-        Some(k) => sel.figures(state, Some(k), from, to).await?.into_iter().collect(),
-        None => HashMap::new(),
-    };
+    let by_region = sum_by(&cells, |c| &c.region);
     let regions = ranked(
-        children.iter().map(|(code, name)| Slice { key: code.clone(), name: name.clone(), figures: by_region.get(code).cloned().unwrap_or_default() }).collect(),
+        children
+            .iter()
+            .map(|(code, name)| Slice { key: code.clone(), name: name.clone(), figures: by_region.get(code.as_str()).cloned().unwrap_or_default() })
+            .collect(),
     );
 
     let all_industries: Vec<(String, String)> = sqlx::query_as("SELECT code, name FROM industries ORDER BY code").fetch_all(pool).await?;
-    let by_industry: HashMap<String, Figures> = sel.figures(state, Some("industry_code"), from, to).await?.into_iter().collect();
+    let by_industry = sum_by(&cells, |c| &c.industry);
     let industries = ranked(
         all_industries
             .iter()
             .filter(|(code, _)| industry.as_ref().is_none_or(|i| i == code))
-            .map(|(code, name)| Slice { key: code.clone(), name: name.clone(), figures: by_industry.get(code).cloned().unwrap_or_default() })
+            .map(|(code, name)| Slice { key: code.clone(), name: name.clone(), figures: by_industry.get(code.as_str()).cloned().unwrap_or_default() })
             .collect(),
     );
-    let heat = match region_key {
-        Some(k) => {
-            let cells = sel.heat(state, k).await?;
-            regions
-                .iter()
-                .flat_map(|r| {
-                    industries.iter().map(|i| HeatCell {
-                        region: r.key.clone(),
-                        industry: i.key.clone(),
-                        published: cells.get(&(r.key.clone(), i.key.clone())).copied().unwrap_or(0),
-                    })
-                })
-                .collect()
-        }
-        None => Vec::new(),
-    };
+    let mut cells_published: HashMap<(&str, &str), i64> = HashMap::new();
+    for c in &cells {
+        *cells_published.entry((&c.region, &c.industry)).or_default() += c.figures.published;
+    }
+    let heat = regions
+        .iter()
+        .flat_map(|r| {
+            industries.iter().map(|i| HeatCell {
+                region: r.key.clone(),
+                industry: i.key.clone(),
+                published: cells_published.get(&(r.key.as_str(), i.key.as_str())).copied().unwrap_or(0),
+            })
+        })
+        .collect();
 
     // firms and complaints in scope
     let prefix = region::like_prefix(&region_code).unwrap_or_default();

@@ -221,7 +221,7 @@ fn slice<'a>(v: &'a [crate::model::dashboard::Slice], key: &str) -> &'a Figures 
 }
 
 /// Every row of both summary tables, in key order, as text.
-async fn snapshot(app: &TestApp) -> (Vec<String>, Vec<String>) {
+async fn snapshot(app: &TestApp) -> (Vec<String>, Vec<String>, Vec<String>) {
     let m = MEASURES.join(", ");
     let rows = |sql: String| {
         let pool = app.state.pool.clone();
@@ -243,6 +243,7 @@ async fn snapshot(app: &TestApp) -> (Vec<String>, Vec<String>) {
     (
         rows(format!("SELECT day, month, region_code, city_code, industry_code, item_id, method, funding, {m} FROM stats_daily ORDER BY day, region_code, industry_code, item_id, method, funding")).await,
         rows(format!("SELECT month, region_code, city_code, industry_code, method, funding, {m} FROM stats_monthly ORDER BY month, region_code, industry_code, method, funding")).await,
+        rows(format!("SELECT month, city_code, industry_code, method, funding, {m} FROM stats_city_monthly ORDER BY month, city_code, industry_code, method, funding")).await,
     )
 }
 
@@ -461,8 +462,9 @@ async fn incremental_tables_equal_a_rebuild_on_the_demo_market() {
     assert_eq!(queued(&app).await, 0, "the demo load ends with a rebuild that empties the queue");
     let rebuilt = snapshot(&app).await;
     assert!(rebuilt.1.len() > 50, "the demo market has figures: {}", rebuilt.1.len());
+    assert!(rebuilt.2.len() > 10 && rebuilt.2.len() < rebuilt.1.len(), "the per-city table sums the monthly one: {}", rebuilt.2.len());
     // build the tables again change by change: every procurement queued
-    for table in ["stats_daily", "stats_monthly", "stats_contrib"] {
+    for table in ["stats_daily", "stats_monthly", "stats_city_monthly", "stats_contrib"] {
         sqlx::query(&format!("DELETE FROM {table}")).execute(&pool).await.unwrap();
     }
     // every procurement queued twice (a change queues it once per row touched)
