@@ -1,13 +1,12 @@
--- Statistics dashboard (#7): the monthly figures summed per city, which the
--- province view reads (a twentieth of stats_monthly's rows), kept up to date by
--- db::stats::drain and rebuild like the other summary tables; and an index for
--- the county view. Keep migrations/{sqlite,postgres}/0019_stats_city.sql in step.
+-- Statistics dashboard (#7): the monthly figures summed per city and without
+-- the funding (a fifteenth of stats_monthly's rows), which the province view
+-- reads unless it filters by funding, kept up to date by db::stats::drain and
+-- rebuild like the other summary tables; and an index for the county view. Keep migrations/{sqlite,postgres}/0019_stats_city.sql in step.
 CREATE TABLE stats_city_monthly (
   month TEXT NOT NULL,
   city_code TEXT NOT NULL,
   industry_code TEXT NOT NULL,
   method TEXT NOT NULL,
-  funding TEXT NOT NULL,
   published BIGINT NOT NULL DEFAULT 0,
   selected BIGINT NOT NULL DEFAULT 0,
   failed BIGINT NOT NULL DEFAULT 0,
@@ -20,11 +19,11 @@ CREATE TABLE stats_city_monthly (
   service_days BIGINT NOT NULL DEFAULT 0,
   rating_sum BIGINT NOT NULL DEFAULT 0,
   rating_count BIGINT NOT NULL DEFAULT 0,
-  PRIMARY KEY (month, city_code, industry_code, method, funding)
+  PRIMARY KEY (month, city_code, industry_code, method)
 );
 
-INSERT INTO stats_city_monthly (month, city_code, industry_code, method, funding, published, selected, failed, budget_fen, award_fen, contract_fen, participants, completed, on_time, service_days, rating_sum, rating_count)
-SELECT month, city_code, industry_code, method, funding, CAST(SUM(published) AS BIGINT), CAST(SUM(selected) AS BIGINT), CAST(SUM(failed) AS BIGINT), CAST(SUM(budget_fen) AS BIGINT), CAST(SUM(award_fen) AS BIGINT), CAST(SUM(contract_fen) AS BIGINT), CAST(SUM(participants) AS BIGINT), CAST(SUM(completed) AS BIGINT), CAST(SUM(on_time) AS BIGINT), CAST(SUM(service_days) AS BIGINT), CAST(SUM(rating_sum) AS BIGINT), CAST(SUM(rating_count) AS BIGINT)
-FROM stats_monthly GROUP BY month, city_code, industry_code, method, funding;
+INSERT INTO stats_city_monthly (month, city_code, industry_code, method, published, selected, failed, budget_fen, award_fen, contract_fen, participants, completed, on_time, service_days, rating_sum, rating_count)
+SELECT month, city_code, industry_code, method, CAST(SUM(published) AS BIGINT), CAST(SUM(selected) AS BIGINT), CAST(SUM(failed) AS BIGINT), CAST(SUM(budget_fen) AS BIGINT), CAST(SUM(award_fen) AS BIGINT), CAST(SUM(contract_fen) AS BIGINT), CAST(SUM(participants) AS BIGINT), CAST(SUM(completed) AS BIGINT), CAST(SUM(on_time) AS BIGINT), CAST(SUM(service_days) AS BIGINT), CAST(SUM(rating_sum) AS BIGINT), CAST(SUM(rating_count) AS BIGINT)
+FROM stats_monthly GROUP BY month, city_code, industry_code, method;
 
 CREATE INDEX stats_monthly_region ON stats_monthly(region_code, month);

@@ -253,7 +253,7 @@ struct Deltas {
     daily: BTreeMap<DailyKey, [i64; 12]>,
     /// `stats_monthly`: month, region, city, industry, method, funding.
     monthly: BTreeMap<Vec<String>, [i64; 12]>,
-    /// `stats_city_monthly`: month, city, industry, method, funding.
+    /// `stats_city_monthly`: month, city, industry, method.
     city_monthly: BTreeMap<Vec<String>, [i64; 12]>,
 }
 
@@ -276,7 +276,7 @@ impl Deltas {
                 .entry(vec![month.clone(), c.region_code.clone(), city.clone(), c.industry_code.clone(), c.method.clone(), c.funding.clone()])
                 .or_insert([0; 12]),
         );
-        bump(self.city_monthly.entry(vec![month, city, c.industry_code.clone(), c.method.clone(), c.funding.clone()]).or_insert([0; 12]));
+        bump(self.city_monthly.entry(vec![month, city, c.industry_code.clone(), c.method.clone()]).or_insert([0; 12]));
     }
 }
 
@@ -453,8 +453,8 @@ pub async fn drain(state: &AppState, _now: i64) -> Result<usize, sqlx::Error> {
     apply_text_keyed(
         &mut tx,
         "stats_city_monthly",
-        &["month", "city_code", "industry_code", "method", "funding"],
-        &["month", "city_code", "industry_code", "method", "funding"],
+        &["month", "city_code", "industry_code", "method"],
+        &["month", "city_code", "industry_code", "method"],
         &deltas.city_monthly,
     )
     .await?;
@@ -539,9 +539,9 @@ pub async fn rebuild(pool: &Pool, backend: Backend) -> Result<usize, sqlx::Error
     .execute(&mut *tx)
     .await?;
     sqlx::query(&format!(
-        "INSERT INTO stats_city_monthly (month, city_code, industry_code, method, funding, {m}) \
-         SELECT month, city_code, industry_code, method, funding, {sums} FROM stats_monthly \
-         GROUP BY month, city_code, industry_code, method, funding"
+        "INSERT INTO stats_city_monthly (month, city_code, industry_code, method, {m}) \
+         SELECT month, city_code, industry_code, method, {sums} FROM stats_monthly \
+         GROUP BY month, city_code, industry_code, method"
     ))
     .execute(&mut *tx)
     .await?;

@@ -58,37 +58,45 @@ struct Selection {
     funding: Option<String>,
 }
 
-/// Figures of one (month, region below the selected one, industry, method).
-struct Cell {
-    month: String,
-    region: String,
-    industry: String,
-    method: String,
-    figures: Figures,
+/// The selected period's figures, read in two grouped queries: by place (the
+/// region directly below the selected one — a county: itself — and industry)
+/// and by time (month and selection method). Every chart and total of the page
+/// is summed from these few hundred rows.
+struct Cells {
+    /// (region, industry, figures)
+    place: Vec<(String, String, Figures)>,
+    /// (month, method, figures)
+    time: Vec<(String, String, Figures)>,
 }
 
 impl Selection {
+    /// Whether the per-city table answers: a province without an item or a
+    /// funding filter (the per-city table has neither).
+    fn per_city(&self) -> bool {
+        self.level == RegionLevel::Province && self.item_id.is_none() && self.funding.is_none()
+    }
+
     /// `FROM … WHERE …` over months `from..=to`: the daily table when an item is
-    /// chosen, else the per-city table for a province and the monthly table
-    /// below it.
+    /// chosen, the per-city table for a province when it answers, else the
+    /// monthly table.
     fn source(&self, s: &mut Sql, from: i64, to: i64) {
-        match (self.item_id, self.level) {
+        match (self.item_id, self.per_city()) {
             (Some(item), _) => {
                 s.push(" FROM stats_daily WHERE item_id = ").bind(item);
                 s.push(" AND day >= ").bind(format!("{}-01", month_key(from)));
                 s.push(" AND day <= ").bind(format!("{}-31", month_key(to)));
             }
-            (None, RegionLevel::Province) => {
+            (None, true) => {
                 s.push(" FROM stats_city_monthly WHERE month >= ").bind(month_key(from));
                 s.push(" AND month <= ").bind(month_key(to));
             }
-            (None, _) => {
+            (None, false) => {
                 s.push(" FROM stats_monthly WHERE month >= ").bind(month_key(from));
                 s.push(" AND month <= ").bind(month_key(to));
             }
         }
         match self.level {
-            RegionLevel::Province if self.item_id.is_none() => s.push(" AND city_code LIKE ").bind(region::like_prefix(&self.region).unwrap_or_default()),
+            RegionLevel::Province if self.per_city() => s.push(" AND city_code LIKE ").bind(region::like_prefix(&self.region).unwrap_or_default()),
             RegionLevel::Province => s.push(" AND region_code LIKE ").bind(region::like_prefix(&self.region).unwrap_or_default()),
             RegionLevel::City => s.push(" AND city_code = ").bind(self.region.as_str()),
             RegionLevel::County => s.push(" AND region_code = ").bind(self.region.as_str()),
@@ -104,30 +112,21 @@ impl Selection {
         }
     }
 
-    /// The selected period's figures in one grouped read, by month, the region
-    /// directly below the selected one (a county: itself), industry and method;
-    /// every chart and total of the page is summed from these.
-    async fn cells(&self, state: &AppState) -> Result<Vec<Cell>, sqlx::Error> {
+    async fn grouped(&self, state: &AppState, a: &str, b: &str) -> Result<Vec<(String, String, Figures)>, sqlx::Error> {
+        let sums: Vec<String> = super::MEASURES.iter().map(|c| format!("CAST(SUM({c}) AS BIGINT) AS {c}")).collect();
+        let mut s = Sql::new(&format!("SELECT {a} AS a, {b} AS b, {}", sums.join(", ")));
+        self.source(&mut s, self.from, self.to);
+        s.push(&format!(" GROUP BY {a}, {b}"));
+        let rows = s.query().fetch_all(&state.pool).await?;
+        rows.iter().map(|r| Ok((sqlx::Row::try_get(r, "a")?, sqlx::Row::try_get(r, "b")?, figures_from_row(r)?))).collect()
+    }
+
+    async fn cells(&self, state: &AppState) -> Result<Cells, sqlx::Error> {
         let region = match self.level {
             RegionLevel::Province => "city_code",
             RegionLevel::City | RegionLevel::County => "region_code",
         };
-        let sums: Vec<String> = super::MEASURES.iter().map(|c| format!("CAST(SUM({c}) AS BIGINT) AS {c}")).collect();
-        let mut s = Sql::new(&format!("SELECT month, {region} AS region, industry_code, method, {}", sums.join(", ")));
-        self.source(&mut s, self.from, self.to);
-        s.push(&format!(" GROUP BY month, {region}, industry_code, method"));
-        let rows = s.query().fetch_all(&state.pool).await?;
-        rows.iter()
-            .map(|r| {
-                Ok(Cell {
-                    month: sqlx::Row::try_get(r, "month")?,
-                    region: sqlx::Row::try_get(r, "region")?,
-                    industry: sqlx::Row::try_get(r, "industry_code")?,
-                    method: sqlx::Row::try_get(r, "method")?,
-                    figures: figures_from_row(r)?,
-                })
-            })
-            .collect()
+        Ok(Cells { place: self.grouped(state, region, "industry_code").await?, time: self.grouped(state, "month", "method").await? })
     }
 
     /// The figures of months `from..=to` in total.
@@ -140,11 +139,11 @@ impl Selection {
     }
 }
 
-/// Sums `cells` by one of their keys.
-fn sum_by<'c>(cells: &'c [Cell], key: impl Fn(&'c Cell) -> &'c str) -> HashMap<&'c str, Figures> {
+/// Sums grouped rows by one of their two keys.
+fn sum_by<'c>(rows: &'c [(String, String, Figures)], key: impl Fn(&'c (String, String, Figures)) -> &'c str) -> HashMap<&'c str, Figures> {
     let mut out: HashMap<&str, Figures> = HashMap::new();
-    for c in cells {
-        out.entry(key(c)).or_default().add(&c.figures);
+    for r in rows {
+        out.entry(key(r)).or_default().add(&r.2);
     }
     out
 }
@@ -266,13 +265,13 @@ pub async fn dashboard(state: &AppState, scope: &Scope<'_>, filter: &DashboardFi
     // figures: one grouped read of the period, one total of the period before
     let cells = sel.cells(state).await?;
     let mut totals = Figures::default();
-    for c in &cells {
-        totals.add(&c.figures);
+    for (_, _, f) in &cells.time {
+        totals.add(f);
     }
     let len = to - from + 1;
     let previous = sel.total(state, from - len, from - 1).await?;
 
-    let by_method = sum_by(&cells, |c| &c.method);
+    let by_method = sum_by(&cells.time, |r| &r.1);
     let methods = SelectionMethod::ALL
         .iter()
         .filter(|m| method.as_deref().is_none_or(|x| x == m.as_str()))
@@ -286,7 +285,7 @@ pub async fn dashboard(state: &AppState, scope: &Scope<'_>, filter: &DashboardFi
             trend.push(Slice { name: key.clone(), key, figures: Figures::default() });
         }
     }
-    for (month, f) in sum_by(&cells, |c| &c.month) {
+    for (month, f) in sum_by(&cells.time, |r| &r.0) {
         if let Some(m) = parse_month(month) {
             let key = period_key(grain, m);
             if let Some(s) = trend.iter_mut().find(|s| s.key == key) {
@@ -308,7 +307,7 @@ pub async fn dashboard(state: &AppState, scope: &Scope<'_>, filter: &DashboardFi
         }
         RegionLevel::County => Vec::new(),
     };
-    let by_region = sum_by(&cells, |c| &c.region);
+    let by_region = sum_by(&cells.place, |r| &r.0);
     let regions = ranked(
         children
             .iter()
@@ -317,7 +316,7 @@ pub async fn dashboard(state: &AppState, scope: &Scope<'_>, filter: &DashboardFi
     );
 
     let all_industries: Vec<(String, String)> = sqlx::query_as("SELECT code, name FROM industries ORDER BY code").fetch_all(pool).await?;
-    let by_industry = sum_by(&cells, |c| &c.industry);
+    let by_industry = sum_by(&cells.place, |r| &r.1);
     let industries = ranked(
         all_industries
             .iter()
@@ -325,10 +324,7 @@ pub async fn dashboard(state: &AppState, scope: &Scope<'_>, filter: &DashboardFi
             .map(|(code, name)| Slice { key: code.clone(), name: name.clone(), figures: by_industry.get(code.as_str()).cloned().unwrap_or_default() })
             .collect(),
     );
-    let mut cells_published: HashMap<(&str, &str), i64> = HashMap::new();
-    for c in &cells {
-        *cells_published.entry((&c.region, &c.industry)).or_default() += c.figures.published;
-    }
+    let cells_published: HashMap<(&str, &str), i64> = cells.place.iter().map(|(r, i, f)| ((r.as_str(), i.as_str()), f.published)).collect();
     let heat = regions
         .iter()
         .flat_map(|r| {

@@ -243,7 +243,7 @@ async fn snapshot(app: &TestApp) -> (Vec<String>, Vec<String>, Vec<String>) {
     (
         rows(format!("SELECT day, month, region_code, city_code, industry_code, item_id, method, funding, {m} FROM stats_daily ORDER BY day, region_code, industry_code, item_id, method, funding")).await,
         rows(format!("SELECT month, region_code, city_code, industry_code, method, funding, {m} FROM stats_monthly ORDER BY month, region_code, industry_code, method, funding")).await,
-        rows(format!("SELECT month, city_code, industry_code, method, funding, {m} FROM stats_city_monthly ORDER BY month, city_code, industry_code, method, funding")).await,
+        rows(format!("SELECT month, city_code, industry_code, method, {m} FROM stats_city_monthly ORDER BY month, city_code, industry_code, method")).await,
     )
 }
 
