@@ -56,6 +56,8 @@ pub struct AppState {
     pub sealer: Arc<crate::sealing::Sealer>,
     /// Live updates to open pages (see `crate::live`).
     pub live: Arc<crate::live::LiveHub>,
+    /// Where notification e-mails go (`--smtp-url`, `--smtp-from`); `None`: in-app only.
+    pub smtp: Option<crate::db::notifications::SmtpConfig>,
 }
 
 /// `governor`'s clock, driven by our injectable one.

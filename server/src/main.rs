@@ -1,11 +1,13 @@
 //! zjcs server: configuration, database, router, layers.
 mod oidc;
+mod audit;
 mod files;
 mod origin;
 mod live;
 mod dashboard_routes;
 mod payment_routes;
 mod verify_draw;
+mod ingest;
 
 use app::db::{self, demo::DemoOptions, Backend};
 use app::state::{AppState, Clock, SystemClock};
@@ -72,6 +74,13 @@ struct Cli {
     /// clock forward, so deadlines pass without waiting. Never in production.
     #[arg(long, env = "ZJCS_TEST_CLOCK", global = true)]
     test_clock: bool,
+    /// SMTP relay for notification e-mails, `smtp://host:port` (plain SMTP, a
+    /// local relay); when unset notifications are in-app only.
+    #[arg(long, env = "ZJCS_SMTP_URL", global = true)]
+    smtp_url: Option<String>,
+    /// Sender address of notification e-mails.
+    #[arg(long, env = "ZJCS_SMTP_FROM", default_value = "noreply@zjcs.localhost", global = true)]
+    smtp_from: String,
     /// Recompute the statistics summary tables from the raw tables (after a
     /// restore or a bulk import), then exit.
     #[arg(long)]
@@ -97,6 +106,9 @@ enum Command {
     VerifyDraw {
         file: std::path::PathBuf,
     },
+    /// Recompute the tamper-evident audit trail's hash chain of the database and
+    /// report the first broken entry; exits with status 1 when the chain is broken.
+    AuditVerify,
     /// Import the qualification register from a CSV file (header:
     /// type_code,certificate_no,holder_credit_code,holder_name,grade,valid_from,valid_to,revoked).
     ImportRegister {
@@ -129,6 +141,9 @@ async fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
     if let Some(Command::VerifyDraw { file }) = &cli.command {
         return verify_draw::command(file);
     }
+    if let Some(Command::AuditVerify) = &cli.command {
+        return audit::verify_command(&cli.database_url).await;
+    }
     let started = Instant::now();
     let test_clock = cli.test_clock.then(|| Arc::new(app::state::OffsetClock::new()));
     let clock: Arc<dyn Clock> = match &test_clock {
@@ -158,6 +173,9 @@ async fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
         println!("loading demo data ({} firms, {projects} projects; once, kept afterwards)…", opts.firms);
         let report = db::demo::load(&pool, backend, &opts, &|msg| println!("  {msg}")).await?;
         println!("demo data loaded in {:.1}s: {report:?}", t.elapsed().as_secs_f64());
+        // approval cases of a sample platform (数据上传接口) for the case list and the supervision board
+        let feed = db::ingest::load_sample_feed(&pool, backend, now).await?;
+        println!("  demo: {} approval-case events from the sample feed", feed.created);
         Ok::<_, db::DbError>(())
     };
     match cli.command.unwrap_or(Command::Serve) {
@@ -202,7 +220,7 @@ async fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
             println!("administrator {username} created (id {id})");
             return Ok(());
         }
-        Command::VerifyDraw { .. } => return Ok(()), // done above, before the database opens
+        Command::VerifyDraw { .. } | Command::AuditVerify => return Ok(()), // done above, before migrations
         Command::Serve => {}
     }
 
@@ -228,7 +246,29 @@ async fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
     // live updates: LISTEN on PostgreSQL so every instance hears every change
     let live = app::live::LiveHub::new(pool.clone(), backend);
     live.start(&cli.database_url);
-    let state = AppState { leptos_options: leptos_options.clone(), pool, backend, clock, attempts, sealer, live: live.clone() };
+    let smtp = match &cli.smtp_url {
+        Some(url) => Some(
+            db::notifications::SmtpConfig::parse(url, &cli.smtp_from)?.with_site(cli.public_origins.first().map(String::as_str)),
+        ),
+        None => None,
+    };
+    let state = AppState { leptos_options: leptos_options.clone(), pool, backend, clock, attempts, sealer, live: live.clone(), smtp };
+    // notification e-mails: hand the queued ones to the SMTP relay every few seconds
+    if state.smtp.is_some() {
+        tokio::spawn({
+            let state = state.clone();
+            async move {
+                let mut every = tokio::time::interval(std::time::Duration::from_secs(5));
+                every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+                loop {
+                    every.tick().await;
+                    if let Err(e) = app::db::notifications::send_due(&state, state.now_ms()).await {
+                        tracing::warn!(error = %e, "notification e-mails");
+                    }
+                }
+            }
+        });
+    }
     // open procurements loaded directly (demo data) get their commitment and sealed quotes
     let sealed = db::trading::seal_unsealed_open(&state, state.now_ms()).await?;
     if sealed > 0 {
@@ -256,6 +296,10 @@ async fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
             let mut every = tokio::time::interval(std::time::Duration::from_secs(30));
             loop {
                 every.tick().await;
+                // the lights first: the nightly performance scores read the stage clocks
+                if let Err(e) = app::db::timelimits::refresh(&state, state.now_ms()).await {
+                    tracing::warn!(error = %e, "stage time limits and lights");
+                }
                 if let Err(e) = app::db::nightly(&state, state.now_ms()).await {
                     tracing::warn!(error = %e, "daily star level and credit recomputation");
                 }
@@ -292,6 +336,7 @@ async fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
         .merge(live::routes())
         .merge(payment_routes::routes())
         .merge(dashboard_routes::routes())
+        .merge(ingest::routes())
         .merge(test_clock_routes(test_clock.clone()))
         .route(
             "/api/{*fn_name}",
@@ -318,6 +363,8 @@ async fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
         .layer(axum::Extension(app::api::oidc::OidcHandle(oidc)))
         .layer(axum::middleware::from_fn(files::guard_uploads))
         .layer(axum::middleware::from_fn_with_state(app::payment::PublicBase::from_origins(&cli.public_origins), payment_routes::guard))
+        // the audit trail: inside the session layer (it needs the session), around everything else
+        .layer(axum::middleware::from_fn_with_state(state.clone(), audit::record))
         .layer(session_layer)
         .layer(axum::middleware::from_fn(move |req, next| origin::check(public_origins.clone(), req, next)))
         .layer(tower_http::compression::CompressionLayer::new())
@@ -399,6 +446,7 @@ fn test_clock_routes(clock: Option<Arc<app::state::OffsetClock>>) -> Router<AppS
                 let now = state.now_ms();
                 // run the time-driven steps at once so the test need not wait for the scheduler tick
                 let _ = app::db::trading::advance(&state, now).await;
+                let _ = app::db::timelimits::refresh(&state, now).await;
                 let _ = app::db::nightly(&state, now).await;
                 now.to_string().into_response()
             }

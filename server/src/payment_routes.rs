@@ -267,6 +267,7 @@ mod tests {
             attempts: Arc::new(AttemptLimiter::new(10, clock)),
             sealer: Arc::new(app::sealing::Sealer::random()),
             live,
+            smtp: None,
         };
         (state, dir)
     }

@@ -2,7 +2,7 @@
 //! every version imported from the calendar CSV, the latest in force.
 use crate::error::AppError;
 use crate::model::calendar::CalendarVersion;
-use crate::model::credit::{ImportError, ImportReport};
+use crate::model::credit::ImportReport;
 use leptos::prelude::*;
 
 /// Every version of the calendar, newest (the one in force) first.
@@ -35,7 +35,7 @@ pub async fn import_calendar(note: String, csv: String) -> Result<ImportReport, 
             let days = crate::domain::calendar::WorkCalendar::from_csv(&csv).map(|c| c.holidays.len() + c.workdays.len()).unwrap_or(0);
             Ok(ImportReport { added: days, errors: vec![] })
         }
-        Err(e) => Ok(ImportReport { added: 0, errors: vec![ImportError { row: e.line, column: e.column.to_string(), key: e.key.to_string() }] }),
+        Err(e) => Ok(ImportReport { added: 0, errors: vec![crate::model::credit::ImportError { row: e.line, column: e.column.to_string(), key: e.key.to_string() }] }),
     }
 }
 

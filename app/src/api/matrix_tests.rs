@@ -161,6 +161,38 @@ async fn call(app: &TestApp, endpoint: &str) -> Result<(), AppError> {
         "complaints/queue" => complaints::get_complaint_queue(None, None).await.map(drop),
         "complaints/act" => complaints::act_on_complaint(i64::MAX, "accept".into(), None).await,
         // @cases:complaints
+        "audit/list" => audit::list_audit(Default::default()).await.map(drop),
+        "audit/verify" => audit::verify_audit().await.map(drop),
+        // @cases:audit
+        "timelimits/limits" => timelimits::get_time_limits().await.map(drop),
+        // a bad number: admitted callers get a field error, nothing is written
+        "timelimits/save_limit" => timelimits::save_time_limit("signing".into(), "".into(), "x".into(), "1".into()).await,
+        "timelimits/remove_limit" => timelimits::remove_time_limit("signing".into(), "NO-SUCH".into()).await,
+        "timelimits/board" => timelimits::get_supervision_board(Default::default()).await.map(drop),
+        "timelimits/red_list" => timelimits::list_red_cases(Default::default(), 1).await.map(drop),
+        "timelimits/history" => timelimits::get_light_history("contract".into(), "NO-SUCH".into()).await.map(drop),
+        // @cases:timelimits
+        "notifications/mine" => notifications::list_my_notifications(1).await.map(drop),
+        "notifications/unread_count" => notifications::get_unread_count().await.map(drop),
+        "notifications/read" => notifications::mark_notifications_read(None).await.map(drop),
+        "notifications/email" => notifications::get_notification_email().await.map(drop),
+        // an invalid address: admitted callers get a field error, nothing is written
+        "notifications/set_email" => notifications::set_notification_email("x".into()).await.map(drop),
+        // @cases:notify
+        "ingest/platforms" => ingest::list_platforms().await.map(drop),
+        // an invalid code: admitted callers get a field error, nothing is written
+        "ingest/create_platform" => ingest::create_platform("X".into(), "矩阵测试平台".into(), None).await.map(drop),
+        "ingest/issue_key" => ingest::issue_api_key(i64::MAX).await.map(drop),
+        "ingest/revoke_key" => ingest::revoke_api_key(i64::MAX).await,
+        "ingest/cases" => ingest::list_approval_cases("".into(), "".into(), "".into(), 1).await.map(drop),
+        // @cases:ingest
+        "public/complaint-stats" => public_info::get_complaint_stats(Default::default()).await.map(drop),
+        "public/lookup" => public_info::lookup_case("ZJ20990100001".into()).await.map(drop),
+        "redflags/settings" => redflag_settings::get_redflag_settings().await.map(drop),
+        // an empty form: admitted callers get a field error, nothing is written
+        "redflags/save-settings" => redflag_settings::save_redflag_settings(Default::default()).await,
+        "performance/public" => performance::get_performance("".into(), "".into(), 1).await.map(drop),
+        // @cases:publicinfo
         other => panic!("no matrix case for server function {other}: add one"),
     }
 }

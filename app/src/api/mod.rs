@@ -1,6 +1,7 @@
 //! Server functions, one module per capability. Thin: take pool and clock from
 //! context, call `db` + `domain`, return typed results.
 pub mod accounts;
+pub mod audit;
 pub mod catalogue;
 pub mod catalogue_admin;
 pub mod complaints;
@@ -9,17 +10,23 @@ pub mod contracts;
 pub mod dashboard;
 pub mod credit;
 pub mod firms;
+pub mod ingest;
 pub mod oidc;
 pub mod files;
 pub mod notices;
+pub mod notifications;
 pub mod onboarding;
 pub mod payments;
+pub mod performance;
 pub mod portal;
+pub mod public_info;
+pub mod redflag_settings;
 pub mod ratings;
 pub mod redflags;
 pub mod reference;
 pub mod register;
 pub mod review;
+pub mod timelimits;
 pub mod trading;
 pub mod trading_settings;
 pub mod calendar;

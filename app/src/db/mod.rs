@@ -2,6 +2,7 @@
 //! sqlx's `Any` driver: integers, text and floats only; money in fen, times in
 //! epoch milliseconds. Repositories hold SQL; business rules live in `domain`.
 pub mod accounts;
+pub mod audit;
 pub mod calendar;
 pub mod catalogue;
 pub mod catalogue_admin;
@@ -10,11 +11,15 @@ pub mod contracts;
 pub mod credit;
 pub mod demo;
 pub mod firms;
+pub mod ingest;
 pub mod oidc;
+pub mod performance;
+pub mod notifications;
 pub mod files;
 pub mod notices;
 pub mod onboarding;
 pub mod portal;
+pub mod public_info;
 pub mod ratings;
 pub mod redflags;
 pub mod reference;
@@ -24,6 +29,7 @@ pub mod sql;
 pub mod stats;
 #[cfg(test)]
 pub mod testing;
+pub mod timelimits;
 pub mod trading;
 
 use sqlx::any::AnyPoolOptions;
@@ -148,6 +154,7 @@ pub async fn nightly(state: &crate::state::AppState, now: i64) -> Result<bool, s
         ratings::recompute_all(state, now).await?;
         credit::recompute_all(state, now).await?;
         redflags::run(state, now).await?;
+        performance::run(state, now).await?;
     }
     Ok(claimed)
 }

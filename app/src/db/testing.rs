@@ -117,6 +117,7 @@ impl TestApp {
             attempts: Arc::new(crate::state::AttemptLimiter::new(crate::state::SIGN_IN_PER_MINUTE, clock.clone())),
             sealer: Arc::new(crate::sealing::Sealer::random()),
             live,
+            smtp: None,
         };
         super::trading::seal_unsealed_open(&state, TEST_NOW_MS).await.expect("seal open demo procurements");
         let owner = Owner::new();

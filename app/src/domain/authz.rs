@@ -180,6 +180,34 @@ pub const MATRIX: &[Rule] = &[
     Rule { endpoint: "complaints/queue", audience: Roles(&[Regulator, Operator, Admin]), rows: "regulator: its industry within its region; operator, admin: all" },
     Rule { endpoint: "complaints/act", audience: Roles(&[Regulator, Operator, Admin]), rows: "as complaints/queue (others 404)" },
     // @matrix:complaints
+    Rule { endpoint: "audit/list", audience: Roles(&[Regulator, Operator, Admin]), rows: "the whole platform's audit trail (one chain, verified whole): regulators, operators and administrators see every entry; arguments are recorded with secrets redacted" },
+    Rule { endpoint: "audit/verify", audience: Roles(&[Regulator, Operator, Admin]), rows: "the whole audit chain" },
+    // @matrix:audit
+    Rule { endpoint: "timelimits/limits", audience: Roles(&[Operator, Admin]), rows: "every stage limit" },
+    Rule { endpoint: "timelimits/save_limit", audience: Roles(&[Operator, Admin]), rows: "any stage limit (default or per service item)" },
+    Rule { endpoint: "timelimits/remove_limit", audience: Roles(&[Operator, Admin]), rows: "any stage limit" },
+    Rule { endpoint: "timelimits/board", audience: Roles(&[Regulator, Leader, Operator, Admin]), rows: "regulator: stage clocks in its region of its industry or of no industry; leader: its region; operator, admin: all" },
+    Rule { endpoint: "timelimits/red_list", audience: Roles(&[Regulator, Leader, Operator, Admin]), rows: "as timelimits/board" },
+    Rule { endpoint: "timelimits/history", audience: Roles(&[Regulator, Leader, Operator, Admin]), rows: "as timelimits/board; a subject out of scope is 404" },
+    // @matrix:timelimits
+    Rule { endpoint: "notifications/mine", audience: SignedIn, rows: "the caller's own notifications" },
+    Rule { endpoint: "notifications/unread_count", audience: SignedIn, rows: "the caller's own notifications" },
+    Rule { endpoint: "notifications/read", audience: SignedIn, rows: "the caller's own notifications; another user's is 404" },
+    Rule { endpoint: "notifications/email", audience: SignedIn, rows: "the caller's own account" },
+    Rule { endpoint: "notifications/set_email", audience: SignedIn, rows: "the caller's own account" },
+    // @matrix:notify
+    Rule { endpoint: "ingest/platforms", audience: Roles(&[Operator, Admin]), rows: "every approval platform and its API keys (prefixes only, never secrets)" },
+    Rule { endpoint: "ingest/create_platform", audience: Roles(&[Operator, Admin]), rows: "a new approval platform" },
+    Rule { endpoint: "ingest/issue_key", audience: Roles(&[Operator, Admin]), rows: "any enabled platform; the secret is returned once" },
+    Rule { endpoint: "ingest/revoke_key", audience: Roles(&[Operator, Admin]), rows: "any API key" },
+    Rule { endpoint: "ingest/cases", audience: Roles(&[Regulator, Leader, Operator, Admin]), rows: "regulator: cases in its region of its industry's items or of no item; leader: its region; operator, admin: all" },
+    // @matrix:ingest
+    Rule { endpoint: "public/complaint-stats", audience: Public, rows: "complaint counts per competent department and status, province-wide; no filer data" },
+    Rule { endpoint: "public/lookup", audience: Public, rows: "the public steps of a published procurement; drafts are not found" },
+    Rule { endpoint: "redflags/settings", audience: Roles(&[Regulator, Operator, Admin]), rows: "the red-flag thresholds (one set for the whole marketplace)" },
+    Rule { endpoint: "redflags/save-settings", audience: Roles(&[Operator, Admin]), rows: "the red-flag thresholds (one set for the whole marketplace)" },
+    Rule { endpoint: "performance/public", audience: Public, rows: "published monthly scores of every department, owner and firm" },
+    // @matrix:publicinfo
 ];
 
 pub fn rule(endpoint: &str) -> Option<&'static Rule> {

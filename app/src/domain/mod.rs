@@ -1,6 +1,7 @@
 //! Pure domain rules: no IO, no Leptos. Compiled for the server and the browser.
 pub mod accounts;
 pub mod announcement;
+pub mod audit;
 pub mod authz;
 pub mod calendar;
 pub mod catalogue;
@@ -9,15 +10,18 @@ pub mod contract;
 pub mod credit;
 pub mod credit_code;
 pub mod draw;
+pub mod ingest;
 pub mod eligibility;
 pub mod files;
 #[cfg(feature = "ssr")]
 pub mod markdown;
 pub mod merit;
 pub mod money;
+pub mod notifications;
 pub mod objection;
 pub mod onboarding;
 pub mod paging;
+pub mod performance;
 pub mod privacy;
 pub mod procurement;
 pub mod qualification;
@@ -26,5 +30,6 @@ pub mod redflags;
 pub mod region;
 pub mod star;
 pub mod time;
+pub mod timelimits;
 pub mod urge;
 pub mod xlsx;

@@ -1,5 +1,6 @@
 //! Serde types shared by server and browser: what a page shows, what a form sends.
 pub mod accounts;
+pub mod audit;
 pub mod calendar;
 pub mod catalogue;
 pub mod catalogue_admin;
@@ -13,8 +14,10 @@ pub mod files;
 pub mod notices;
 pub mod onboarding;
 pub mod payment;
+pub mod performance;
 pub mod dashboard;
 pub mod portal;
+pub mod public_info;
 pub mod ratings;
 pub mod trading;
 

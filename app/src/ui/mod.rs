@@ -1,5 +1,6 @@
 //! Pages by audience and shared components.
 pub mod account;
+pub mod audit;
 pub mod charts;
 pub mod complaints;
 pub mod components;
@@ -8,12 +9,18 @@ pub mod credit;
 pub mod dashboard;
 pub mod manage;
 pub mod notices;
+pub mod notifications;
+pub mod performance;
 pub mod firm;
+pub mod ingest;
 pub mod live;
 pub mod operator;
 pub mod public;
+pub mod public_info;
+pub mod redflag_settings;
 pub mod ratings;
 pub mod redflags;
+pub mod timelimits;
 pub mod trading;
 
 use crate::i18n::{provide_locale, t, use_locale};
@@ -126,6 +133,21 @@ pub fn App() -> impl IntoView {
                         <Route path=path!("/credit/:credit_code") view=credit::CreditArchivePage ssr=SsrMode::Async/>
                         <Route path=path!("/regulator/credit") view=credit::RegulatorCreditPage ssr=SsrMode::Async/>
                         // @routes:credit
+                        <Route path=path!("/supervision/audit") view=audit::AuditPage ssr=SsrMode::Async/>
+                        // @routes:audit
+                        <Route path=path!("/operator/time-limits") view=timelimits::TimeLimitsPage ssr=SsrMode::Async/>
+                        <Route path=path!("/supervision/board") view=timelimits::SupervisionBoardPage ssr=SsrMode::Async/>
+                        // @routes:timelimits
+                        <Route path=path!("/notifications") view=notifications::NotificationsPage ssr=SsrMode::Async/>
+                        // @routes:notify
+                        <Route path=path!("/operator/platforms") view=ingest::PlatformsPage ssr=SsrMode::Async/>
+                        <Route path=path!("/supervision/cases") view=ingest::ApprovalCasesPage ssr=SsrMode::Async/>
+                        // @routes:ingest
+                        <Route path=path!("/stats/complaints") view=public_info::ComplaintStatsPage ssr=SsrMode::Async/>
+                        <Route path=path!("/lookup") view=public_info::LookupPage ssr=SsrMode::Async/>
+                        <Route path=path!("/operator/redflag-settings") view=redflag_settings::RedFlagSettingsPage ssr=SsrMode::Async/>
+                        <Route path=path!("/stats/performance") view=performance::PerformancePage ssr=SsrMode::Async/>
+                        // @routes:publicinfo
                         <Route path=path!("/dashboard") view=dashboard::DashboardPage ssr=SsrMode::Async/>
                     </Routes>
                 </ErrorBoundary>

@@ -72,6 +72,7 @@ fn FlagsBody() -> impl IntoView {
     view! {
         <h1>{t("redflags.title")}</h1>
         <p class="lead">{t("redflags.lead")}</p>
+        {let auth = crate::ui::account::use_auth(); move || matches!(auth.user.get(), Some(Ok(Some(u))) if matches!(u.role, Role::Operator | Role::Admin)).then(|| view! { <p class="hint"><a href="/operator/redflag-settings" data-testid="redflag-settings-link">{t("publicinfo.thresholds.link")}</a></p> })}
         {move || view! { <Filters q=query.get()/> }}
         <Transition fallback=|| view! { <Loading/> }>
             <div class="results" aria-live="polite">

@@ -34,6 +34,7 @@ pub fn provide_auth() -> Auth {
     let user = Resource::new(move || (refresh.get(), sign_out.version().get()), |_| me());
     let auth = Auth { user, refresh, sign_out };
     provide_context(auth);
+    crate::ui::notifications::provide_unread_refresh();
     auth
 }
 
@@ -151,6 +152,7 @@ pub fn SignInPrompt() -> impl IntoView {
 pub fn UserMenu() -> impl IntoView {
     let auth = use_auth();
     view! {
+        <crate::ui::notifications::Bell/>
         <Transition fallback=|| ()>
             {move || Suspend::new(async move {
                 match auth.user.await {
@@ -187,10 +189,16 @@ pub fn work_links(role: Role) -> &'static [(&'static str, &'static str)] {
             ("/manage/items", "nav.manage_items"),
             ("/operator/trading-settings", "settings.nav"),
             ("/operator/calendar", "calendar.nav"),
+            ("/operator/redflag-settings", "publicinfo.thresholds.link"),
+            ("/operator/platforms", "ingest.platforms_nav"),
+            ("/operator/time-limits", "timelimits.limits_nav"),
             ("/regulator/complaints", "complaints.queue_nav"),
             ("/regulator/credit", "credit.regulator_nav"),
             ("/regulator/sanctions", "ratings.desk_nav"),
             ("/supervision/flags", "redflags.title"),
+            ("/supervision/audit", "audit.nav"),
+            ("/supervision/cases", "ingest.cases_nav"),
+            ("/supervision/board", "timelimits.board_nav"),
             ("/dashboard", "dashboard.nav"),
         ],
         Role::Regulator => &[
@@ -201,11 +209,14 @@ pub fn work_links(role: Role) -> &'static [(&'static str, &'static str)] {
             ("/regulator/credit", "credit.regulator_nav"),
             ("/regulator/sanctions", "ratings.desk_nav"),
             ("/supervision/flags", "redflags.title"),
+            ("/supervision/audit", "audit.nav"),
+            ("/supervision/cases", "ingest.cases_nav"),
+            ("/supervision/board", "timelimits.board_nav"),
             ("/dashboard", "dashboard.nav"),
         ],
-        Role::Admin => &[("/admin/accounts", "nav.accounts"), ("/operator/reviews", "nav.reviews"), ("/dashboard", "dashboard.nav")],
+        Role::Admin => &[("/admin/accounts", "nav.accounts"), ("/operator/reviews", "nav.reviews"), ("/operator/platforms", "ingest.platforms_nav"), ("/dashboard", "dashboard.nav"), ("/supervision/audit", "audit.nav")],
         Role::Owner => &[("/owner", "desk.nav_projects"), ("/complaints", "complaints.mine_nav")],
-        Role::Leader => &[("/dashboard", "dashboard.nav"), ("/regulator/sanctions", "ratings.desk_nav")],
+        Role::Leader => &[("/dashboard", "dashboard.nav"), ("/regulator/sanctions", "ratings.desk_nav"), ("/supervision/board", "timelimits.board_nav"), ("/supervision/cases", "ingest.cases_nav")],
     }
 }
 

@@ -177,6 +177,7 @@ pub fn AccountPage() -> impl IntoView {
                         </ActionForm>
                     </section>
                 })/>
+                <crate::ui::notifications::NotificationEmailForm/>
             }
         }/>
     }

@@ -89,6 +89,8 @@ pub fn StatsPage() -> impl IntoView {
         <p class="lead">{t("stats.lead")}</p>
         <Body public=true/>
         <p class="hint" data-testid="stats-subset">{t("stats.subset")}</p>
+        <p class="hint"><a href="/stats/complaints" data-testid="stats-complaints-link">{t("publicinfo.complaints.link")}</a></p>
+        <p class="hint"><a href="/stats/performance" data-testid="stats-performance-link">{t("performance.link")}</a></p>
     }
 }
 

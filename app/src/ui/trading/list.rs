@@ -66,6 +66,7 @@ pub fn AnnouncementsPage() -> impl IntoView {
         <Title text=t("trading.list_title")/>
         <h1>{t("trading.list_title")}</h1>
         <p class="lead">{t("trading.list_lead")}</p>
+        <form class="search lookup-inline" method="get" action="/lookup" role="search" data-testid="lookup-box"><label for="al-lookup">{t("publicinfo.lookup.box_label")}</label><input id="al-lookup" type="search" name="code" maxlength="20" placeholder="ZJ20261100001"/><button type="submit">{t("publicinfo.lookup.submit")}</button></form>
         <Suspense fallback=|| view! { <Loading/> }>
             {move || Suspend::new(async move {
                 let is_firm = matches!(auth.user.await, Ok(Some(u)) if u.role == Role::Firm);

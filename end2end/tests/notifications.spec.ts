@@ -1,0 +1,112 @@
+import { test, expect, Page } from '@playwright/test';
+import { hydrated, watchErrors } from './helpers';
+import { BASE, PASSWORD, userPage } from './trading-helpers';
+
+// In-app notifications (站内通知), end to end. Nothing in the UI creates a
+// notification by itself: the time-limit refresh the server runs (监察灯,
+// db::timelimits) notifies the responsible parties when a stage's light turns
+// yellow or red. In the demo market the provincial regulator (department stages
+// of its industry) is such a party; the demo owner account has no late stage, so
+// these tests use the regulator. The bell in the header shows the unread count,
+// /notifications lists them newest first, marking one (or all) read lowers it.
+// The projects run one after the other on the same server: desktop and phone
+// each mark one read, desktop without JavaScript marks the rest.
+test.use({ baseURL: BASE });
+test.describe.configure({ mode: 'serial' });
+
+async function unread(page: Page): Promise<number> {
+  const r = await page.request.post('/api/notifications/unread_count');
+  expect(r.ok()).toBeTruthy();
+  return Number(await r.text());
+}
+
+/** Waits (at most a minute) until the server's refresh has notified the user. */
+async function waitForUnread(page: Page, atLeast: number): Promise<number> {
+  let n = 0;
+  await expect.poll(async () => (n = await unread(page)), { timeout: 60_000, intervals: [1_000] }).toBeGreaterThanOrEqual(atLeast);
+  return n;
+}
+
+/** Opens the phone menu when it is collapsed (the bell is in the header menu). */
+async function openMenu(page: Page) {
+  const toggle = page.locator('label[for="nav-toggle"]');
+  if (await toggle.isVisible()) await toggle.click();
+}
+
+test('the regulator sees unread notifications on the bell and marks one read', async ({ browser }) => {
+  const user = await userPage(browser, 'regulator');
+  const errors = watchErrors(user);
+  const before = await waitForUnread(user, 1);
+
+  await user.goto('/');
+  await hydrated(user);
+  await openMenu(user);
+  const bell = user.getByTestId('bell');
+  await expect(bell).toBeVisible();
+  await expect(user.getByTestId('bell-count')).toHaveText(before > 99 ? '99+' : String(before));
+  await bell.click();
+  await expect(user).toHaveURL(/\/notifications$/);
+  await hydrated(user);
+  await expect(user.getByRole('heading', { name: '通知', level: 1 })).toBeVisible();
+  await expect(user.getByTestId('notifications-count')).toContainText(`未读 ${before} 条`);
+
+  // an unread one has its light, a mark-read button and a link to its subject
+  const item = user.locator('[data-testid="notification"][data-read="false"]').first();
+  await expect(item).toBeVisible();
+  await expect(item.getByTestId('notification-state')).toHaveText('未读');
+  await expect(item.locator('.kind-tag')).toHaveText(/黄灯|红灯/);
+  await expect(item.locator('.notification-title')).not.toBeEmpty();
+  const id = await item.locator('input[name="id"]').getAttribute('value');
+
+  await item.getByTestId('mark-read').click();
+  await expect(user.locator(`input[name="id"][value="${id}"]`)).toHaveCount(0); // its form is gone once it is read
+  await expect(user.getByTestId('notifications-count')).toContainText(`未读 ${before - 1} 条`);
+  await openMenu(user);
+  if (before - 1 > 0) {
+    await expect(user.getByTestId('bell-count')).toHaveText(before - 1 > 99 ? '99+' : String(before - 1));
+  } else {
+    await expect(user.getByTestId('bell-count')).toHaveCount(0);
+  }
+  expect(await unread(user)).toBe(before - 1);
+  expect(errors).toEqual([]);
+});
+
+test('@nojs marking all notifications read works without JavaScript', async ({ page }) => {
+  // once is enough: nothing is left unread for the phone project
+  test.skip(test.info().project.name !== 'desktop-nojs', 'desktop only');
+  await page.goto('/sign-in?next=' + encodeURIComponent('/notifications'));
+  await page.getByLabel('用户名').fill('regulator');
+  await page.getByLabel('密码').fill(PASSWORD);
+  await page.getByRole('button', { name: '登录', exact: true }).click();
+  await expect(page).toHaveURL(/\/notifications$/);
+  const before = await waitForUnread(page, 1);
+  await page.reload();
+  await expect(page.getByTestId('notifications-count')).toContainText(`未读 ${before} 条`);
+  await expect(page.getByTestId('bell-count')).toHaveText(before > 99 ? '99+' : String(before));
+  await page.getByTestId('mark-all-read').click();
+  await expect(page).toHaveURL(/\/notifications/);
+  await expect(page.getByTestId('notifications-count')).toContainText('未读 0 条');
+  await expect(page.locator('[data-testid="notification"][data-read="false"]')).toHaveCount(0);
+  await expect(page.getByTestId('mark-all-read')).toHaveCount(0);
+  await expect(page.getByTestId('bell-count')).toHaveCount(0);
+});
+
+test('a user sets the e-mail address notifications are also sent to; a bad one is refused in Chinese', async ({ browser }) => {
+  const operator = await userPage(browser, 'operator');
+  const errors = watchErrors(operator);
+  await operator.goto('/account');
+  await hydrated(operator);
+  const form = operator.locator('section.notification-email');
+  await form.getByLabel('电子邮箱').fill('不是邮箱');
+  await form.getByRole('button', { name: '保存邮箱' }).click();
+  await expect(form.getByText('请输入有效的电子邮箱，例如 name@example.com。')).toBeVisible();
+  const address = `operator.${test.info().project.name}@example.com`;
+  await form.getByLabel('电子邮箱').fill(address);
+  await form.getByRole('button', { name: '保存邮箱' }).click();
+  await expect(form.getByText('邮箱已保存。')).toBeVisible();
+  await operator.reload();
+  await hydrated(operator);
+  await expect(operator.locator('section.notification-email').getByLabel('电子邮箱')).toHaveValue(address);
+  // the refused address is answered 400 on purpose; nothing else may fail
+  expect(errors.filter((e) => !e.includes('status of 400'))).toEqual([]);
+});
