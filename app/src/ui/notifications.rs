@@ -55,12 +55,15 @@ pub fn Bell() -> impl IntoView {
                 count.await.map(|n| {
                     let label = if n > 0 { t("notifications.bell_unread").replace("{n}", &n.to_string()) } else { t("notifications.title") };
                     view! {
-                        <a href="/notifications" class={if n > 0 { "bell has-unread" } else { "bell" }} title=label.clone() aria-label=label data-testid="bell">
+                        <a href="/notifications" class={if n > 0 { "bell has-unread" } else { "bell" }} title=label data-testid="bell">
                             <svg class="bell-icon" viewBox="0 0 24 24" width="20" height="20" aria-hidden="true" focusable="false">
                                 <path fill="currentColor" d="M12 22a2.5 2.5 0 0 0 2.45-2h-4.9A2.5 2.5 0 0 0 12 22Zm7-6V11a7 7 0 0 0-5.5-6.84V3.5a1.5 1.5 0 0 0-3 0v.66A7 7 0 0 0 5 11v5l-2 2v1h18v-1l-2-2Z"/>
                             </svg>
                             <span class="bell-label">{t("notifications.title")}</span>
-                            {(n > 0).then(|| view! { <span class="bell-count" data-testid="bell-count">{if n > 99 { "99+".to_string() } else { n.to_string() }}</span> })}
+                            {(n > 0).then(|| view! {
+                                <span class="bell-count" data-testid="bell-count">{if n > 99 { "99+".to_string() } else { n.to_string() }}</span>
+                                <span class="sr-only">{t("notifications.unread_suffix")}</span>
+                            })}
                         </a>
                     }
                 })
