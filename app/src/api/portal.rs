@@ -41,5 +41,12 @@ mod tests {
         // moving the clock past every deadline closes the open ones
         app.clock.advance(30 * crate::domain::time::DAY_MS);
         assert_eq!(app.run(get_home_summary()).await.unwrap().open_count, 0);
+
+        // the latest announcement a direct selection (no registration deadline): the page still loads
+        let code = h.latest[0].code.clone();
+        sqlx::query("UPDATE procurements SET method = 'direct', deadline_at = NULL WHERE code = $1").bind(&code).execute(&app.state.pool).await.unwrap();
+        let h3 = app.run(get_home_summary()).await.unwrap();
+        let direct = h3.latest.iter().find(|a| a.code == code).expect("still among the latest");
+        assert_eq!(direct.deadline_at, None);
     }
 }

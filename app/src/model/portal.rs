@@ -25,5 +25,6 @@ pub struct AnnouncementSummary {
     pub status: String,
     pub budget_fen: i64,
     pub published_at: i64,
-    pub deadline_at: i64,
+    /// None for a direct selection, which has no registration deadline.
+    pub deadline_at: Option<i64>,
 }

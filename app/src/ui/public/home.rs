@@ -95,7 +95,7 @@ pub fn AnnouncementCard(a: AnnouncementSummary) -> impl IntoView {
                 <div><dt>{t("announcement.region")}</dt><dd>{a.region_name}</dd></div>
                 <div><dt>{t("announcement.budget")}</dt><dd>{Fen(a.budget_fen).to_string()}</dd></div>
                 <div><dt>{t("announcement.published_at")}</dt><dd>{format_shanghai(a.published_at)}</dd></div>
-                <div><dt>{t("announcement.deadline_at")}</dt><dd>{format_shanghai(a.deadline_at)}</dd></div>
+                {a.deadline_at.map(|d| view! { <div><dt>{t("announcement.deadline_at")}</dt><dd>{format_shanghai(d)}</dd></div> })}
             </dl>
         </li>
     }
