@@ -68,6 +68,37 @@ test('a regulator opens the board: counts of its scope, and a red case overdue w
   expect(errors).toEqual([]);
 });
 
+test('a completed contract shows its lights to its owner: each stage, its deadline and the light it finished with', async ({ browser }) => {
+  const owner = await userPage(browser, 'owner');
+  const errors = watchErrors(owner);
+  await owner.goto('/contracts?status=completed');
+  await hydrated(owner);
+  const link = owner.locator('table a[href^="/contracts/"]').last();
+  await expect(link).toBeVisible();
+  const href = await link.getAttribute('href');
+  await link.click(); // client-side navigation: the lights are read through the API
+  await expect(owner).toHaveURL(BASE + href!);
+  const lights = owner.getByTestId('light-history');
+  await expect(lights.getByRole('heading', { name: '时限监察记录' })).toBeVisible();
+  // a completed contract went through signing, service, acceptance and payment, all finished
+  for (const stage of ['signing', 'service', 'acceptance', 'payment']) {
+    const row = lights.locator(`[data-testid="light-stage"][data-stage="${stage}"]`);
+    await expect(row).toHaveCount(1);
+    await expect(row).toContainText(/已于 \d{4}-\d{2}-\d{2} \d{2}:\d{2} 办结/);
+    await expect(row).toContainText(/绿灯|黄灯|红灯/);
+  }
+  await expect(lights.getByText('办理中')).toHaveCount(0);
+  // nobody else's: an anonymous visitor on a public announcement sees no lights
+  const anonymous = await browser.newPage();
+  await anonymous.goto(BASE + '/announcements');
+  await hydrated(anonymous);
+  await anonymous.locator('a[href^="/announcements/ZJ"]').first().click();
+  await expect(anonymous.getByTestId('participant-count')).toBeVisible();
+  await expect(anonymous.getByTestId('light-history')).toHaveCount(0);
+  await anonymous.close();
+  expect(errors).toEqual([]);
+});
+
 test('the board reads on a phone without sideways scrolling @phone', async ({ browser }) => {
   const regulator = await userPage(browser, 'regulator');
   await regulator.goto('/supervision/board');

@@ -192,6 +192,7 @@ async fn call(app: &TestApp, endpoint: &str) -> Result<(), AppError> {
         // an empty form: admitted callers get a field error, nothing is written
         "redflags/save-settings" => redflag_settings::save_redflag_settings(Default::default()).await,
         "performance/public" => performance::get_performance("".into(), "".into(), 1).await.map(drop),
+        "public/timeliness" => timeliness::get_timeliness(Default::default()).await.map(drop),
         // @cases:publicinfo
         other => panic!("no matrix case for server function {other}: add one"),
     }

@@ -20,6 +20,7 @@ pub mod payments;
 pub mod performance;
 pub mod portal;
 pub mod public_info;
+pub mod timeliness;
 pub mod redflag_settings;
 pub mod ratings;
 pub mod redflags;

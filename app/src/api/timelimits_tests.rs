@@ -53,7 +53,7 @@ async fn timelimits_operator_sets_a_default_and_an_item_limit_and_bad_input_is_n
 async fn timelimits_the_board_counts_and_lists_red_cases_in_the_callers_scope_only() {
     let app = TestApp::with_demo(None).await;
     // Chengdu (FG) and Mianyang (FG): both contracts await signature
-    market(&app, "CD", "510104").await;
+    let cd = market(&app, "CD", "510104").await;
     market(&app, "MY", "510703").await;
     app.clock.advance(10 * DAY_MS);
     refresh(&app.state, app.state.now_ms()).await.unwrap();
@@ -93,7 +93,16 @@ async fn timelimits_the_board_counts_and_lists_red_cases_in_the_callers_scope_on
     assert_eq!(field(app.run(get_supervision_board(outside)).await.unwrap_err()), "region");
     let h = app.run(get_light_history("contract".into(), "TL-P-CD-HT1".into())).await.unwrap();
     assert_eq!(h[0].changes.iter().map(|c| c.to_light.as_str()).collect::<Vec<_>>(), vec!["red"], "first seen overdue");
-    assert!(matches!(app.run(get_light_history("contract".into(), "TL-P-MY-HT1".into())).await, Err(AppError::NotFound)));
+    assert!(app.run(get_light_history("contract".into(), "TL-P-MY-HT1".into())).await.unwrap().is_empty(), "out of scope: nothing");
+    // the parties see their own contract's lights, not another's
+    let owner = app.account("tl.cd.owner", Role::Owner, AccountScope { owner_id: Some(cd.owner_id), ..Default::default() }).await;
+    let firm = app.account("tl.cd.firm", Role::Firm, AccountScope { firm_id: Some(cd.firm_id), ..Default::default() }).await;
+    for party in [owner, firm] {
+        app.sign_in_as(party).await;
+        let h = app.run(get_light_history("contract".into(), "TL-P-CD-HT1".into())).await.unwrap();
+        assert_eq!((h[0].stage.as_str(), h[0].light.as_str()), ("signing", "red"));
+        assert!(app.run(get_light_history("contract".into(), "TL-P-MY-HT1".into())).await.unwrap().is_empty());
+    }
 
     app.sign_in_as(chengdu_zj).await;
     assert_eq!(app.run(get_supervision_board(BoardQuery::default())).await.unwrap().red, 0);

@@ -20,6 +20,7 @@ pub mod notices;
 pub mod onboarding;
 pub mod portal;
 pub mod public_info;
+pub mod timeliness;
 pub mod ratings;
 pub mod redflags;
 pub mod reference;
@@ -154,6 +155,8 @@ pub async fn nightly(state: &crate::state::AppState, now: i64) -> Result<bool, s
         ratings::recompute_all(state, now).await?;
         credit::recompute_all(state, now).await?;
         redflags::run(state, now).await?;
+        // finished stages without a clock first: the scores count them
+        timelimits::backfill(state).await?;
         performance::run(state, now).await?;
     }
     Ok(claimed)

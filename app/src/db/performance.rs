@@ -24,31 +24,59 @@ use std::collections::BTreeMap;
 /// A subject: kind and key (firm and owner credit code, department code).
 type Subject = (SubjectKind, String);
 
-/// Owner id → (kind, credit code); firm id → credit code.
-async fn subjects(pool: &Pool) -> Result<(BTreeMap<i64, Subject>, BTreeMap<i64, String>), sqlx::Error> {
-    let owners: Vec<(i64, String, String)> = sqlx::query_as("SELECT id, kind, credit_code FROM owners").fetch_all(pool).await?;
-    let owners = owners
-        .into_iter()
-        .map(|(id, kind, code)| (id, (if kind == "public_body" { SubjectKind::PublicBody } else { SubjectKind::Owner }, code)))
-        .collect();
-    let firms: Vec<(i64, String)> = sqlx::query_as("SELECT id, credit_code FROM firms").fetch_all(pool).await?;
-    Ok((owners, firms.into_iter().collect()))
+/// Everyone who can be scored, read once per run: owners and firms by id
+/// (their subject and credit code), and every subject's name and region.
+pub struct Subjects {
+    owners: BTreeMap<i64, Subject>,
+    firms: BTreeMap<i64, String>,
+    names: BTreeMap<Subject, (String, String)>,
+}
+
+impl Subjects {
+    pub async fn load(pool: &Pool) -> Result<Subjects, sqlx::Error> {
+        let mut names = BTreeMap::new();
+        let owners: Vec<(i64, String, String, String, String)> =
+            sqlx::query_as("SELECT id, kind, credit_code, name, region_code FROM owners").fetch_all(pool).await?;
+        let owners = owners
+            .into_iter()
+            .map(|(id, kind, code, name, region)| {
+                let kind = if kind == "public_body" { SubjectKind::PublicBody } else { SubjectKind::Owner };
+                names.insert((kind, code.clone()), (name, region));
+                (id, (kind, code))
+            })
+            .collect();
+        let firms: Vec<(i64, String, String, String)> = sqlx::query_as("SELECT id, credit_code, name, region_code FROM firms").fetch_all(pool).await?;
+        let firms = firms
+            .into_iter()
+            .map(|(id, code, name, region)| {
+                names.insert((SubjectKind::Firm, code.clone()), (name, region));
+                (id, code)
+            })
+            .collect();
+        let departments: Vec<(String, String)> = sqlx::query_as("SELECT code, name FROM departments").fetch_all(pool).await?;
+        for (code, name) in departments {
+            names.insert((SubjectKind::Department, code), (name, String::new()));
+        }
+        Ok(Subjects { owners, firms, names })
+    }
+
+    /// Who answers as `responsible` (owner, firm, department) for a row.
+    fn of(&self, responsible: &str, owner_id: Option<i64>, firm_id: Option<i64>, department: Option<String>) -> Option<Subject> {
+        match responsible {
+            "owner" => owner_id.and_then(|id| self.owners.get(&id).cloned()),
+            "firm" => firm_id.and_then(|id| self.firms.get(&id).map(|c| (SubjectKind::Firm, c.clone()))),
+            "department" => department.filter(|d| !d.is_empty()).map(|d| (SubjectKind::Department, d)),
+            _ => None,
+        }
+    }
 }
 
 /// The facts of every subject in month `m` (months from year 0), counting
 /// overdue open stages at the month's end or at `now`, whichever is first.
-pub async fn facts(pool: &Pool, m: i64, now: i64) -> Result<BTreeMap<Subject, Indicators>, sqlx::Error> {
+pub async fn facts(pool: &Pool, who: &Subjects, m: i64, now: i64) -> Result<BTreeMap<Subject, Indicators>, sqlx::Error> {
     let start = month_start_ms(m);
     let end = month_start_ms(m + 1).min(now);
-    let (owners, firms) = subjects(pool).await?;
-    let subject = |responsible: &str, owner_id: Option<i64>, firm_id: Option<i64>, department: Option<String>| -> Option<Subject> {
-        match responsible {
-            "owner" => owner_id.and_then(|id| owners.get(&id).cloned()),
-            "firm" => firm_id.and_then(|id| firms.get(&id).map(|c| (SubjectKind::Firm, c.clone()))),
-            "department" => department.filter(|d| !d.is_empty()).map(|d| (SubjectKind::Department, d)),
-            _ => None,
-        }
-    };
+    let subject = |responsible: &str, owner_id: Option<i64>, firm_id: Option<i64>, department: Option<String>| who.of(responsible, owner_id, firm_id, department);
     let mut out: BTreeMap<Subject, Indicators> = BTreeMap::new();
 
     type StageRow = (String, Option<i64>, Option<i64>, Option<String>, String, i64, i64, i64);
@@ -127,27 +155,8 @@ pub async fn facts(pool: &Pool, m: i64, now: i64) -> Result<BTreeMap<Subject, In
 
 /// Scores and ranks month `m` and replaces its stored scores; returns the
 /// number of subjects scored.
-pub async fn compute(state: &AppState, m: i64, now: i64) -> Result<usize, sqlx::Error> {
-    let pool = &state.pool;
-    let facts = facts(pool, m, now).await?;
-    let names: BTreeMap<(String, String), (String, String)> = {
-        let mut n = BTreeMap::new();
-        let owners: Vec<(String, String, String, String)> =
-            sqlx::query_as("SELECT kind, credit_code, name, region_code FROM owners").fetch_all(pool).await?;
-        for (kind, code, name, region) in owners {
-            let kind = if kind == "public_body" { SubjectKind::PublicBody } else { SubjectKind::Owner };
-            n.insert((kind.as_str().to_string(), code), (name, region));
-        }
-        let firms: Vec<(String, String, String)> = sqlx::query_as("SELECT credit_code, name, region_code FROM firms").fetch_all(pool).await?;
-        for (code, name, region) in firms {
-            n.insert(("firm".to_string(), code), (name, region));
-        }
-        let departments: Vec<(String, String)> = sqlx::query_as("SELECT code, name FROM departments").fetch_all(pool).await?;
-        for (code, name) in departments {
-            n.insert(("department".to_string(), code), (name, String::new()));
-        }
-        n
-    };
+pub async fn compute(state: &AppState, who: &Subjects, m: i64, now: i64) -> Result<usize, sqlx::Error> {
+    let facts = facts(&state.pool, who, m, now).await?;
     let month = month_key(m);
     let mut tx = super::trading::begin_write(state).await?;
     sqlx::query("DELETE FROM performance_scores WHERE month = $1").bind(&month).execute(&mut *tx).await?;
@@ -161,7 +170,7 @@ pub async fn compute(state: &AppState, m: i64, now: i64) -> Result<usize, sqlx::
         let by_key: BTreeMap<String, &Indicators> = of_kind.iter().map(|(k, _, i)| (k.clone(), *i)).collect();
         let ranked = performance::rank(of_kind.into_iter().map(|(k, s, _)| (k, s)).collect());
         for (rank, key, s) in ranked {
-            let (name, region) = names.get(&(kind.as_str().to_string(), key.clone())).cloned().unwrap_or_else(|| (key.clone(), String::new()));
+            let (name, region) = who.names.get(&(kind, key.clone())).cloned().unwrap_or_else(|| (key.clone(), String::new()));
             let indicators = serde_json::to_string(by_key[&key]).unwrap_or_default();
             sqlx::query(
                 "INSERT INTO performance_scores (month, kind, subject_key, subject_name, region_code, rank, total, on_time_rate, \
@@ -196,7 +205,8 @@ pub async fn compute(state: &AppState, m: i64, now: i64) -> Result<usize, sqlx::
 /// once the month is over; recomputed so late closures count).
 pub async fn run(state: &AppState, now: i64) -> Result<usize, sqlx::Error> {
     let m = parse_month(&crate::domain::time::date_shanghai(now)[..7]).unwrap_or_default();
-    Ok(compute(state, m - 1, now).await? + compute(state, m, now).await?)
+    let who = Subjects::load(&state.pool).await?;
+    Ok(compute(state, &who, m - 1, now).await? + compute(state, &who, m, now).await?)
 }
 
 /// Rows per page of the ranking.
@@ -315,7 +325,8 @@ mod tests {
         clock(&app, "P10", "service", "firm", None, Some(firms[1].0), m - 40 * DAY, Some(m - 35 * DAY)).await;
         clock(&app, "P11", "service", "firm", None, Some(firms[0].0), end + 5 * DAY, None).await;
 
-        let n = compute(&app.state, parse_month("2031-03").unwrap(), end + 10 * DAY).await.unwrap();
+        let who = Subjects::load(&app.state.pool).await.unwrap();
+        let n = compute(&app.state, &who, parse_month("2031-03").unwrap(), end + 10 * DAY).await.unwrap();
         assert_eq!(n, 4, "two owners, two firms");
         let firms_page = page(pool, "2031-03", SubjectKind::Firm, 1).await.unwrap();
         let ranking: Vec<(i64, &str, f64)> = firms_page.ranking.items.iter().map(|r| (r.rank, r.subject_key.as_str(), r.total)).collect();
@@ -347,7 +358,7 @@ mod tests {
         .execute(pool)
         .await
         .unwrap();
-        compute(&app.state, parse_month("2031-03").unwrap(), end + 10 * DAY).await.unwrap();
+        compute(&app.state, &Subjects::load(&app.state.pool).await.unwrap(), parse_month("2031-03").unwrap(), end + 10 * DAY).await.unwrap();
         let again = page(pool, "2031-03", SubjectKind::Firm, 1).await.unwrap();
         let a = again.ranking.items.iter().find(|r| r.subject_key == firms[0].1).unwrap();
         assert_eq!((a.total, a.complaints_points, a.complaints_upheld), (95.0, 5.0, 1));

@@ -15,42 +15,31 @@ fn month_start(m: i64) -> i64 {
     shanghai_midnight_ms(m.div_euclid(12), (m.rem_euclid(12) + 1) as u32, 1)
 }
 
-/// Complaints filed (Shanghai month of `created_at`) within the filter's
-/// period and region (the complaint's `region_code` within the selected one),
-/// counted per competent department by [`tally`] (its doc comment holds the
-/// department rule). Bad input is a field error on `from`, `to` or `region`.
-pub async fn complaint_stats(pool: &Pool, filter: &ComplaintStatsFilter, now: i64) -> Result<ComplaintStats, AppError> {
-    let current = parse_month(&date_shanghai(now)[..7]).ok_or_else(|| AppError::Server("clock".into()))?;
-    let range = validate_filter(filter, current)?;
+/// The selected region (empty: the province): its code, the path from the
+/// province down to it and the regions directly below it. An unknown region,
+/// or one outside the province, is a field error on `region`.
+pub async fn region_view(pool: &Pool, selected: &str) -> Result<(String, String, Vec<RegionLink>, Vec<RegionLink>), AppError> {
+    let bad = || AppError::invalid("region", "publicinfo.complaints.error_region");
     let root: String = sqlx::query_scalar("SELECT code FROM regions WHERE level = 1 ORDER BY code LIMIT 1")
         .fetch_optional(pool)
         .await?
         .unwrap_or_else(|| region::PROVINCE.to_string());
-    let code = match filter.region.trim() {
+    let code = match selected.trim() {
         "" => root.clone(),
         r => r.to_string(),
     };
-    // the path root → selected region, every step a known region
+    let level = region::level(&code).filter(|_| region::contains(&root, &code)).ok_or_else(bad)?;
     let mut chain = vec![code.clone()];
-    while chain.last().is_some_and(|c| *c != root) {
-        match chain.last().and_then(|c| region::parent(c)) {
-            Some(p) => chain.push(p),
-            None => break,
-        }
+    while let Some(p) = chain.last().filter(|c| **c != root).and_then(|c| region::parent(c)) {
+        chain.push(p);
     }
     chain.reverse();
     let mut path = Vec::new();
-    for c in &chain {
-        match sqlx::query_scalar::<_, String>("SELECT name FROM regions WHERE code = $1").bind(c).fetch_optional(pool).await? {
-            Some(name) => path.push(RegionLink { code: c.clone(), name }),
-            None => return Err(AppError::invalid("region", "publicinfo.complaints.error_region")),
-        }
+    for c in chain {
+        let name: String = sqlx::query_scalar("SELECT name FROM regions WHERE code = $1").bind(&c).fetch_optional(pool).await?.ok_or_else(bad)?;
+        path.push(RegionLink { code: c, name });
     }
-    let level = region::level(&code).filter(|_| region::contains(&root, &code) && chain.first() == Some(&root));
-    let Some(level) = level else {
-        return Err(AppError::invalid("region", "publicinfo.complaints.error_region"));
-    };
-    let children: Vec<RegionLink> = if level == RegionLevel::County {
+    let children = if level == RegionLevel::County {
         Vec::new()
     } else {
         sqlx::query_as::<_, (String, String)>("SELECT code, name FROM regions WHERE parent_code = $1 ORDER BY code")
@@ -61,6 +50,17 @@ pub async fn complaint_stats(pool: &Pool, filter: &ComplaintStatsFilter, now: i6
             .map(|(code, name)| RegionLink { code, name })
             .collect()
     };
+    Ok((root, code, path, children))
+}
+
+/// Complaints filed (Shanghai month of `created_at`) within the filter's
+/// period and region (the complaint's `region_code` within the selected one),
+/// counted per competent department by [`tally`] (its doc comment holds the
+/// department rule). Bad input is a field error on `from`, `to` or `region`.
+pub async fn complaint_stats(pool: &Pool, filter: &ComplaintStatsFilter, now: i64) -> Result<ComplaintStats, AppError> {
+    let current = parse_month(&date_shanghai(now)[..7]).ok_or_else(|| AppError::Server("clock".into()))?;
+    let range = validate_filter(filter, current)?;
+    let (root, code, path, children) = region_view(pool, &filter.region).await?;
 
     let rows: Vec<(Option<String>, String, String, Option<String>, i64)> = sqlx::query_as(
         "SELECT COALESCE(c.department_code, si.department_code) AS dept, c.industry_code, c.status, c.decision, CAST(COUNT(*) AS BIGINT) AS n \

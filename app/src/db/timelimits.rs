@@ -34,6 +34,9 @@
 //! writes: multi-row inserts, `UPDATE … WHERE id IN (…)` per new light.
 //! Notifications go after the commit with the dedupe key
 //! `light:{clock id}:{light}`, so a retried refresh never notifies twice.
+mod backfill;
+pub use backfill::backfill;
+
 use super::notifications::{notify, NewNotification};
 use super::Pool;
 use crate::domain::calendar::WorkCalendar;
@@ -252,6 +255,65 @@ fn id_list(ids: &[i64]) -> String {
     ids.iter().map(|i| i.to_string()).collect::<Vec<_>>().join(",")
 }
 
+/// Inserts clocks (50 rows per statement) and sets each row's `id`.
+async fn insert_clocks(tx: &mut sqlx::Transaction<'static, sqlx::Any>, rows: &mut [ClockRow]) -> Result<(), sqlx::Error> {
+    for chunk in rows.chunks_mut(50) {
+        const COLS: usize = 17;
+        let values: Vec<String> = (0..chunk.len())
+            .map(|r| format!("({})", (1..=COLS).map(|c| format!("${}", r * COLS + c)).collect::<Vec<_>>().join(", ")))
+            .collect();
+        let sql = format!(
+            "INSERT INTO stage_clocks (subject_kind, subject_key, subject_label, stage, responsible, owner_id, firm_id, department_code, \
+             region_code, industry_code, item_code, started_at, due_at, calendar_version, light, light_since, closed_at) VALUES {} \
+             RETURNING id, subject_kind, subject_key, stage, started_at",
+            values.join(", ")
+        );
+        let mut q = sqlx::query_as::<_, (i64, String, String, String, i64)>(&sql);
+        for c in chunk.iter() {
+            q = q
+                .bind(c.subject_kind.clone())
+                .bind(c.subject_key.clone())
+                .bind(c.subject_label.clone())
+                .bind(c.stage.clone())
+                .bind(c.responsible.clone())
+                .bind(c.owner_id)
+                .bind(c.firm_id)
+                .bind(c.department_code.clone())
+                .bind(c.region_code.clone())
+                .bind(c.industry_code.clone())
+                .bind(c.item_code.clone())
+                .bind(c.started_at)
+                .bind(c.due_at)
+                .bind(c.calendar_version)
+                .bind(c.light.clone())
+                .bind(c.light_since)
+                .bind(c.closed_at);
+        }
+        let ids: HashMap<(String, String, String, i64), i64> =
+            q.fetch_all(&mut **tx).await?.into_iter().map(|(id, k, s, st, at)| ((k, s, st, at), id)).collect();
+        for c in chunk.iter_mut() {
+            if let Some(id) = ids.get(&(c.subject_kind.clone(), c.subject_key.clone(), c.stage.clone(), c.started_at)) {
+                c.id = *id;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Appends to the light history: (clock id, at, from light, to light).
+async fn insert_history(tx: &mut sqlx::Transaction<'static, sqlx::Any>, rows: &[(i64, i64, Option<String>, String)]) -> Result<(), sqlx::Error> {
+    for chunk in rows.chunks(100) {
+        let values: Vec<String> = (0..chunk.len()).map(|r| format!("(${}, ${}, ${}, ${})", r * 4 + 1, r * 4 + 2, r * 4 + 3, r * 4 + 4)).collect();
+        let sql = format!("INSERT INTO stage_light_changes (clock_id, at, from_light, to_light) VALUES {}", values.join(", "));
+        let mut q = sqlx::query(&sql);
+        for (id, at, from, to) in chunk {
+            q = q.bind(*id).bind(*at).bind(from.clone()).bind(to.clone());
+        }
+        q.execute(&mut **tx).await?;
+    }
+    Ok(())
+}
+
 /// Brings the clocks up to date at `now` (see the module comment).
 pub async fn refresh(state: &AppState, now: i64) -> Result<RefreshReport, sqlx::Error> {
     let pool = &state.pool;
@@ -333,48 +395,13 @@ pub async fn refresh(state: &AppState, now: i64) -> Result<RefreshReport, sqlx::
     }
     report.closed = to_close.len();
 
-    // new clocks, 50 rows per statement
-    let mut first_lights: Vec<(i64, String)> = Vec::new();
-    for chunk in new_rows.chunks_mut(50) {
-        const COLS: usize = 16;
-        let values: Vec<String> = (0..chunk.len())
-            .map(|r| format!("({})", (1..=COLS).map(|c| format!("${}", r * COLS + c)).collect::<Vec<_>>().join(", ")))
-            .collect();
-        let sql = format!(
-            "INSERT INTO stage_clocks (subject_kind, subject_key, subject_label, stage, responsible, owner_id, firm_id, department_code, \
-             region_code, industry_code, item_code, started_at, due_at, calendar_version, light, light_since) VALUES {} \
-             RETURNING id, subject_kind, subject_key, stage",
-            values.join(", ")
-        );
-        let mut q = sqlx::query_as::<_, (i64, String, String, String)>(&sql);
-        for c in chunk.iter() {
-            q = q
-                .bind(c.subject_kind.clone())
-                .bind(c.subject_key.clone())
-                .bind(c.subject_label.clone())
-                .bind(c.stage.clone())
-                .bind(c.responsible.clone())
-                .bind(c.owner_id)
-                .bind(c.firm_id)
-                .bind(c.department_code.clone())
-                .bind(c.region_code.clone())
-                .bind(c.industry_code.clone())
-                .bind(c.item_code.clone())
-                .bind(c.started_at)
-                .bind(c.due_at)
-                .bind(c.calendar_version)
-                .bind(c.light.clone())
-                .bind(c.light_since);
-        }
-        let ids: HashMap<(String, String, String), i64> = q.fetch_all(&mut *tx).await?.into_iter().map(|(id, k, s, st)| ((k, s, st), id)).collect();
-        for c in chunk.iter_mut() {
-            if let Some(id) = ids.get(&(c.subject_kind.clone(), c.subject_key.clone(), c.stage.clone())) {
-                c.id = *id;
-                first_lights.push((c.id, c.light.clone()));
-                if let Some(l @ (Light::Yellow | Light::Red)) = Light::parse(&c.light) {
-                    turns.push(Turn { clock: c.clone(), light: l });
-                }
-            }
+    // new clocks
+    let mut first_lights: Vec<(i64, i64, Option<String>, String)> = Vec::new();
+    insert_clocks(&mut tx, &mut new_rows).await?;
+    for c in &new_rows {
+        first_lights.push((c.id, now, None, c.light.clone()));
+        if let Some(l @ (Light::Yellow | Light::Red)) = Light::parse(&c.light) {
+            turns.push(Turn { clock: c.clone(), light: l });
         }
     }
     report.opened = new_rows.len();
@@ -393,20 +420,11 @@ pub async fn refresh(state: &AppState, now: i64) -> Result<RefreshReport, sqlx::
     report.changed = changes.len();
 
     // the history: first lights and changes
-    let history: Vec<(i64, Option<String>, String)> = first_lights
+    let history: Vec<(i64, i64, Option<String>, String)> = first_lights
         .into_iter()
-        .map(|(id, l)| (id, None, l))
-        .chain(changes.iter().map(|(c, to)| (c.id, Some(c.light.clone()), to.as_str().to_string())))
+        .chain(changes.iter().map(|(c, to)| (c.id, now, Some(c.light.clone()), to.as_str().to_string())))
         .collect();
-    for chunk in history.chunks(100) {
-        let values: Vec<String> = (0..chunk.len()).map(|r| format!("(${}, $1, ${}, ${})", r * 3 + 2, r * 3 + 3, r * 3 + 4)).collect();
-        let sql = format!("INSERT INTO stage_light_changes (clock_id, at, from_light, to_light) VALUES {}", values.join(", "));
-        let mut q = sqlx::query(&sql).bind(now);
-        for (id, from, to) in chunk {
-            q = q.bind(*id).bind(from.clone()).bind(to.clone());
-        }
-        q.execute(&mut *tx).await?;
-    }
+    insert_history(&mut tx, &history).await?;
     tx.commit().await?;
 
     for (c, l) in changes {

@@ -298,3 +298,100 @@ async fn timelimits_the_demo_market_has_open_stages_and_a_second_refresh_changes
     assert_eq!(again, RefreshReport::default(), "nothing new, nothing changed, nobody told twice");
     eprintln!("demo refresh: {first:?} in {:?}", started.elapsed());
 }
+
+#[tokio::test]
+async fn timelimits_backfill_gives_finished_stages_a_closed_clock_with_the_light_they_finished_with_once() {
+    let app = TestApp::with_demo(None).await;
+    let pool = &app.state.pool;
+    let now = app.state.now_ms();
+    // a contract that ran its course before the clocks existed
+    let done = market(&app, "BF1", "510104").await;
+    sqlx::query(
+        "UPDATE contracts SET status = 'completed', created_at = $2, signed_at = $3, due_at = $4, delivered_at = $5, accepted_at = $6, completed_at = $7 WHERE id = $1",
+    )
+    .bind(done.contract_id)
+    .bind(at("2026-10-12", 10)) // Monday
+    .bind(at("2026-10-13", 10)) // signed the next day: on time (5 working days)
+    .bind(at("2026-10-30", 18)) // agreed service end
+    .bind(at("2026-10-29", 10)) // delivered before it
+    .bind(at("2026-11-19", 10)) // accepted 15 working days later: limit 10, late
+    .bind(at("2026-11-20", 9)) // paid in full the next day
+    .execute(pool)
+    .await
+    .unwrap();
+    // a contract the lights already watch: its signing clock is open
+    let open = market(&app, "BF2", "510104").await;
+    refresh(&app.state, now).await.unwrap();
+    let watched = clock_of(&app, "contract", "TL-P-BF2-HT1", "signing").await.expect("the refresh opened it");
+    // a concluded approval case reported by events
+    let (platform,): (i64,) = sqlx::query_as("INSERT INTO approval_platforms (code, name, created_at) VALUES ('BF', '测试审批平台', $1) RETURNING id")
+        .bind(now)
+        .fetch_one(pool)
+        .await
+        .unwrap();
+    let (case_id,): (i64,) = sqlx::query_as(
+        "INSERT INTO approval_cases (platform_id, case_no, title, applicant, region_code, department_code, item_code, stage, stage_started_at, received_at, concluded_at, updated_at) \
+         VALUES ($1, 'SP-BF', '某项目环评审批', '某公司', '510104', 'FGBM', NULL, 'concluded', $2, $3, $2, $2) RETURNING id",
+    )
+    .bind(platform)
+    .bind(at("2026-11-13", 10))
+    .bind(at("2026-11-02", 10))
+    .fetch_one(pool)
+    .await
+    .unwrap();
+    for (i, (stage, day)) in [("received", "2026-11-02"), ("accepted", "2026-11-03"), ("reviewing", "2026-11-04"), ("concluded", "2026-11-13")].into_iter().enumerate() {
+        sqlx::query(
+            "INSERT INTO approval_events (platform_id, event_id, case_id, case_no, stage, event_at, received_at, payload, payload_hash) \
+             VALUES ($1, $2, $3, 'SP-BF', $4, $5, $5, '{}', 'x')",
+        )
+        .bind(platform)
+        .bind(format!("bf-{i}"))
+        .bind(case_id)
+        .bind(stage)
+        .bind(at(day, 10))
+        .execute(pool)
+        .await
+        .unwrap();
+    }
+
+    let added = backfill(&app.state).await.unwrap();
+    assert_eq!(added, 4 + 3, "four contract stages and three approval stages; the watched contract has nothing finished");
+    let key = "TL-P-BF1-HT1";
+    let signing = clock_of(&app, "contract", key, "signing").await.unwrap();
+    assert_eq!((signing.light.as_str(), signing.closed_at, signing.responsible.as_str()), ("green", Some(at("2026-10-13", 10)), "owner"));
+    assert_eq!(signing.due_at, at("2026-10-19", 10), "5 working days from Monday");
+    let service = clock_of(&app, "contract", key, "service").await.unwrap();
+    assert_eq!(service.due_at, at("2026-10-30", 18), "the agreed service end is the deadline");
+    assert_eq!(service.light, "yellow", "delivered in its last working day: on time, but yellow");
+    assert!(service.closed_at.unwrap() <= service.due_at);
+    let acceptance = clock_of(&app, "contract", key, "acceptance").await.unwrap();
+    assert_eq!((acceptance.light.as_str(), acceptance.responsible.as_str()), ("red", "owner"));
+    assert!(acceptance.closed_at.unwrap() > acceptance.due_at);
+    assert_eq!(changes(&app, acceptance.id).await, vec![(None, "red".to_string())], "one entry: the light it finished with");
+    assert_eq!(clock_of(&app, "contract", key, "payment").await.unwrap().light, "green");
+    let reviewing = clock_of(&app, "approval_case", &case_id.to_string(), "approval_reviewing").await.unwrap();
+    assert_eq!((reviewing.started_at, reviewing.closed_at, reviewing.department_code.as_deref()), (at("2026-11-04", 10), Some(at("2026-11-13", 10)), Some("FGBM")));
+    assert_eq!(reviewing.light, "green", "7 working days of 20");
+    // the open clock is untouched and nobody is told about the past
+    let still = clock_of(&app, "contract", "TL-P-BF2-HT1", "signing").await.unwrap();
+    assert_eq!((still.id, still.closed_at), (watched.id, None));
+    assert!(light_notifications(&app).await.iter().all(|(u, _)| *u != done.owner_id && *u != open.owner_id));
+    let (notified,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM notifications").fetch_one(pool).await.unwrap();
+    assert_eq!(notified, 0);
+
+    // a second run adds nothing; a refresh leaves the closed clocks closed
+    assert_eq!(backfill(&app.state).await.unwrap(), 0);
+    refresh(&app.state, now).await.unwrap();
+    assert_eq!(clock_of(&app, "contract", key, "acceptance").await.unwrap().id, acceptance.id);
+    let (n,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM stage_clocks WHERE subject_key = $1").bind(key).fetch_one(pool).await.unwrap();
+    assert_eq!(n, 4);
+}
+
+#[test]
+fn timelimits_a_stage_older_than_every_calendar_uses_the_first_one() {
+    let versions = [(2, 2_000), (5, 5_000)];
+    assert_eq!(backfill::version_at(&versions, 1_000), 2);
+    assert_eq!(backfill::version_at(&versions, 2_000), 2);
+    assert_eq!(backfill::version_at(&versions, 9_000), 5);
+    assert_eq!(backfill::version_at(&[], 9_000), 0);
+}

@@ -188,7 +188,7 @@ pub const MATRIX: &[Rule] = &[
     Rule { endpoint: "timelimits/remove_limit", audience: Roles(&[Operator, Admin]), rows: "any stage limit" },
     Rule { endpoint: "timelimits/board", audience: Roles(&[Regulator, Leader, Operator, Admin]), rows: "regulator: stage clocks in its region of its industry or of no industry; leader: its region; operator, admin: all" },
     Rule { endpoint: "timelimits/red_list", audience: Roles(&[Regulator, Leader, Operator, Admin]), rows: "as timelimits/board" },
-    Rule { endpoint: "timelimits/history", audience: Roles(&[Regulator, Leader, Operator, Admin]), rows: "as timelimits/board; a subject out of scope is 404" },
+    Rule { endpoint: "timelimits/history", audience: Roles(&[Owner, Firm, Regulator, Leader, Operator, Admin]), rows: "supervisors as timelimits/board; the owner and the firm of the subject; anything else is an empty list" },
     // @matrix:timelimits
     Rule { endpoint: "notifications/mine", audience: SignedIn, rows: "the caller's own notifications" },
     Rule { endpoint: "notifications/unread_count", audience: SignedIn, rows: "the caller's own notifications" },
@@ -207,6 +207,7 @@ pub const MATRIX: &[Rule] = &[
     Rule { endpoint: "redflags/settings", audience: Roles(&[Regulator, Operator, Admin]), rows: "the red-flag thresholds (one set for the whole marketplace)" },
     Rule { endpoint: "redflags/save-settings", audience: Roles(&[Operator, Admin]), rows: "the red-flag thresholds (one set for the whole marketplace)" },
     Rule { endpoint: "performance/public", audience: Public, rows: "published monthly scores of every department, owner and firm" },
+    Rule { endpoint: "public/timeliness", audience: Public, rows: "stage counts (closed on time, late, overdue now) per competent department and stage; no subject named" },
     // @matrix:publicinfo
 ];
 

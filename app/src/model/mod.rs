@@ -18,6 +18,7 @@ pub mod performance;
 pub mod dashboard;
 pub mod portal;
 pub mod public_info;
+pub mod timeliness;
 pub mod ratings;
 pub mod trading;
 

@@ -17,6 +17,7 @@ pub mod live;
 pub mod operator;
 pub mod public;
 pub mod public_info;
+pub mod timeliness;
 pub mod redflag_settings;
 pub mod ratings;
 pub mod redflags;
@@ -147,6 +148,7 @@ pub fn App() -> impl IntoView {
                         <Route path=path!("/lookup") view=public_info::LookupPage ssr=SsrMode::Async/>
                         <Route path=path!("/operator/redflag-settings") view=redflag_settings::RedFlagSettingsPage ssr=SsrMode::Async/>
                         <Route path=path!("/stats/performance") view=performance::PerformancePage ssr=SsrMode::Async/>
+                        <Route path=path!("/stats/timeliness") view=timeliness::TimelinessPage ssr=SsrMode::Async/>
                         // @routes:publicinfo
                         <Route path=path!("/dashboard") view=dashboard::DashboardPage ssr=SsrMode::Async/>
                     </Routes>

@@ -15,15 +15,20 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
-fn stats_href(f: &ComplaintStatsFilter, region: &str) -> String {
+/// A public statistics page's address (`path`) with the filter's period and `region`.
+pub fn period_href(path: &str, f: &ComplaintStatsFilter, region: &str) -> String {
     let enc = crate::model::catalogue::encode_component;
     let pairs = [("from", f.from.as_str()), ("to", f.to.as_str()), ("region", region)];
     let q = pairs.iter().filter(|(_, v)| !v.is_empty()).map(|(k, v)| format!("{k}={}", enc(v))).collect::<Vec<_>>().join("&");
     if q.is_empty() {
-        "/stats/complaints".into()
+        path.to_string()
     } else {
-        format!("/stats/complaints?{q}")
+        format!("{path}?{q}")
     }
+}
+
+fn stats_href(f: &ComplaintStatsFilter, region: &str) -> String {
+    period_href("/stats/complaints", f, region)
 }
 
 #[component]
@@ -41,39 +46,50 @@ pub fn ComplaintStatsPage() -> impl IntoView {
                     Ok(s) => view! { <StatsView s/> }.into_any(),
                     Err(AppError::InvalidInput { field, key }) => {
                         crate::error::set_response_status(400);
-                        view! { <StatsFilter f=filter.get_untracked() error=Some((field, key))/> }.into_any()
+                        view! { <PeriodFilter path="/stats/complaints" prefix="complaint" f=filter.get_untracked() error=Some((field, key))/> }.into_any()
                     }
                     Err(error) => view! { <ErrorPanel error/> }.into_any(),
                 }
             })}
         </Transition>
         <p class="hint" data-testid="department-rule">{t("publicinfo.complaints.rule")}</p>
-        <p class="hint"><a href="/stats">{t("publicinfo.complaints.back")}</a></p>
+        <p class="hint">
+            <a href="/stats">{t("publicinfo.complaints.back")}</a>
+            " · "
+            <a href="/stats/timeliness">{t("timeliness.link")}</a>
+        </p>
     }
 }
 
+/// The period filter of a public statistics page: a GET form to `path` (the
+/// region travels in a hidden field); `prefix` names its ids and test ids. A
+/// field error is shown under its field.
 #[component]
-fn StatsFilter(f: ComplaintStatsFilter, error: Option<(String, String)>) -> impl IntoView {
+pub fn PeriodFilter(path: &'static str, prefix: &'static str, f: ComplaintStatsFilter, error: Option<(String, String)>) -> impl IntoView {
+    let invalid_on = error.as_ref().map(|(f, _)| f.clone()).unwrap_or_default();
+    let invalid = move |field: &str| (invalid_on == field).then_some("true");
     let err = move |field: &'static str| {
-        error.as_ref().filter(|(f, _)| f == field).map(|(_, key)| view! { <p class="field-error" id=format!("cs-{field}-error") role="alert">{t(key)}</p> })
+        error.as_ref().filter(|(f, _)| f == field).map(|(_, key)| {
+            view! { <p class="field-error" id=format!("{prefix}-{field}-error") role="alert" data-testid=format!("{prefix}-{field}-error")>{t(key)}</p> }
+        })
     };
     view! {
-        <form method="get" action="/stats/complaints" class="panel form grid-form complaint-filters" data-testid="complaint-filters">
+        <form method="get" action=path class="panel form grid-form complaint-filters" data-testid=format!("{prefix}-filters")>
             <input type="hidden" name="region" value=f.region.clone()/>
             <div class="field">
-                <label for="cs-from">{t("publicinfo.complaints.from")}</label>
-                <input id="cs-from" name="from" type="month" value=f.from.clone() placeholder="2026-01" aria-describedby="cs-from-error"/>
+                <label for=format!("{prefix}-from")>{t("publicinfo.complaints.from")}</label>
+                <input id=format!("{prefix}-from") name="from" type="month" value=f.from.clone() placeholder="2026-01" aria-invalid=invalid("from") aria-describedby=format!("{prefix}-from-error")/>
                 {err("from")}
             </div>
             <div class="field">
-                <label for="cs-to">{t("publicinfo.complaints.to")}</label>
-                <input id="cs-to" name="to" type="month" value=f.to.clone() placeholder="2026-12" aria-describedby="cs-to-error"/>
+                <label for=format!("{prefix}-to")>{t("publicinfo.complaints.to")}</label>
+                <input id=format!("{prefix}-to") name="to" type="month" value=f.to.clone() placeholder="2026-12" aria-invalid=invalid("to") aria-describedby=format!("{prefix}-to-error")/>
                 {err("to")}
             </div>
             {err("region")}
             <div class="field actions">
                 <button type="submit" class="button primary">{t("publicinfo.complaints.apply")}</button>
-                <a class="button secondary" href="/stats/complaints">{t("publicinfo.complaints.reset")}</a>
+                <a class="button secondary" href=path>{t("publicinfo.complaints.reset")}</a>
             </div>
         </form>
     }
@@ -120,7 +136,7 @@ fn StatsView(s: ComplaintStats) -> impl IntoView {
     let rows = s.departments.clone();
     let head = |k: &str| t(&format!("publicinfo.complaints.status_{k}"));
     view! {
-        <StatsFilter f=f.clone() error=None/>
+        <PeriodFilter path="/stats/complaints" prefix="complaint" f=f.clone() error=None/>
         <nav class="breadcrumb" aria-label=t("publicinfo.complaints.path")>{crumbs}</nav>
         {children}
         <p class="hint" data-testid="complaint-period">

@@ -386,3 +386,86 @@ fn RedList(page: Page<RedCase>, q: Query) -> impl IntoView {
         <Pager page href=move |n| q.href(n)/>
     }
 }
+
+// ----- one case's lights -----
+
+fn light_name(code: &str) -> String {
+    match code {
+        "green" | "yellow" | "red" => t(&format!("timelimits.light_{code}")),
+        other => other.to_string(),
+    }
+}
+
+/// The time-limit lights of one procurement or contract (`kind`, `key`): each
+/// stage's deadline, its light now or when it finished, and every change of
+/// light. Shown to the supervisors in scope and to the subject's owner and
+/// firm; for anyone else (and while there are no clocks) it renders nothing.
+#[component]
+pub fn LightHistory(kind: &'static str, key: String) -> impl IntoView {
+    let auth = crate::ui::account::use_auth();
+    // anonymous visitors see none: no call at all
+    let data = Resource::new(
+        move || key.clone(),
+        move |key| async move {
+            match auth.user.await {
+                Ok(Some(_)) => crate::api::timelimits::get_light_history(kind.to_string(), key).await.unwrap_or_default(),
+                _ => Vec::new(),
+            }
+        },
+    );
+    view! {
+        <Transition fallback=|| ()>
+            {move || Suspend::new(async move {
+                let clocks = data.await;
+                (!clocks.is_empty()).then(|| view! {
+                    <section class="panel light-history no-print" aria-labelledby="light-history-h" data-testid="light-history">
+                        <h2 id="light-history-h">{t("timelimits.history_title")}</h2>
+                        <p class="hint">{t("timelimits.history_lead")}</p>
+                        <table class="data">
+                            <thead>
+                                <tr>
+                                    <th>{t("timelimits.stage")}</th>
+                                    <th>{t("timelimits.responsible")}</th>
+                                    <th>{t("timelimits.history_started")}</th>
+                                    <th>{t("timelimits.due")}</th>
+                                    <th>{t("timelimits.history_state")}</th>
+                                    <th>{t("timelimits.history_changes")}</th>
+                                </tr>
+                            </thead>
+                            <tbody>
+                                {clocks.into_iter().map(|c| {
+                                    let state = match c.closed_at {
+                                        Some(at) => t("timelimits.history_closed").replace("{at}", &format_shanghai(at)),
+                                        None => t("timelimits.history_open"),
+                                    };
+                                    view! {
+                                        <tr data-testid="light-stage" data-stage=c.stage.clone() data-light=c.light.clone()>
+                                            <td data-label=t("timelimits.stage")>{stage_name(&c.stage)}</td>
+                                            <td data-label=t("timelimits.responsible")>{party_name(&c.responsible)}</td>
+                                            <td data-label=t("timelimits.history_started")>{format_shanghai(c.started_at)}</td>
+                                            <td data-label=t("timelimits.due")>{format_shanghai(c.due_at)}</td>
+                                            <td data-label=t("timelimits.history_state")>
+                                                <span class=format!("light-tag light-{}", c.light)>{light_name(&c.light)}</span>" "{state}
+                                            </td>
+                                            <td data-label=t("timelimits.history_changes")>
+                                                <ol class="light-changes">
+                                                    {c.changes.into_iter().map(|ch| view! {
+                                                        <li>
+                                                            <time>{format_shanghai(ch.at)}</time>" "
+                                                            {ch.from_light.map(|f| format!("{} → ", light_name(&f)))}
+                                                            {light_name(&ch.to_light)}
+                                                        </li>
+                                                    }).collect_view()}
+                                                </ol>
+                                            </td>
+                                        </tr>
+                                    }
+                                }).collect_view()}
+                            </tbody>
+                        </table>
+                    </section>
+                })
+            })}
+        </Transition>
+    }
+}

@@ -186,6 +186,7 @@ fn Body(first: Data) -> impl IntoView {
         }}
         {move || view! { <Versions list=versions.get()/> }}
         {move || view! { <Timeline list=events.get()/> }}
+        <crate::ui::timelimits::LightHistory kind="contract" key=code.clone()/>
     }
 }
 

@@ -91,6 +91,7 @@ pub fn StatsPage() -> impl IntoView {
         <p class="hint" data-testid="stats-subset">{t("stats.subset")}</p>
         <p class="hint"><a href="/stats/complaints" data-testid="stats-complaints-link">{t("publicinfo.complaints.link")}</a></p>
         <p class="hint"><a href="/stats/performance" data-testid="stats-performance-link">{t("performance.link")}</a></p>
+        <p class="hint"><a href="/stats/timeliness" data-testid="stats-timeliness-link">{t("timeliness.link")}</a></p>
     }
 }
 

@@ -155,6 +155,7 @@ fn AnnouncementBody(first: Announcement, part: PartResult) -> impl IntoView {
     let method = SelectionMethod::parse(&a.method);
     let funding = Funding::parse(&a.funding).map(|f| t(f.label_key())).unwrap_or(a.funding.clone());
     let item_href = format!("/items/{}", a.item_code);
+    let history_key = a.code.clone();
     let budget_label = if method == Some(SelectionMethod::PriceCompetition) { t("trading.ceiling") } else { t("announcement.budget") };
     let requirements = requirements_view(&a.requirements, &a.type_names);
     let method_rules = method_rules(&a);
@@ -254,6 +255,7 @@ fn AnnouncementBody(first: Announcement, part: PartResult) -> impl IntoView {
             (!list.is_empty()).then(|| view! { <ObjectionsSection list part acts/> })
         }}
         {move || view! { <Timeline list=events.get() names=names.get()/> }}
+        <crate::ui::timelimits::LightHistory kind="procurement" key=history_key/>
     }
 }
 
