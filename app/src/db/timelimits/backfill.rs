@@ -28,16 +28,22 @@
 //! it finished after its deadline), recorded once in the light history at the
 //! finishing time. Nobody is notified: these are past events.
 //!
-//! The nightly run calls it before the performance scores. It works in
-//! batches of [`BATCH`] stages, each in its own write transaction; a subject
-//! and stage that already has a clock (open or closed) is never touched, so a
-//! second run adds nothing.
+//! The nightly run calls it before the performance scores. It reads up to
+//! [`BATCH`] finished stages at a time without holding the write lock (the
+//! read scans every source table: seconds on a large market), then writes
+//! them in short transactions of [`WRITE_CHUNK`] clocks, each dropping the
+//! stages that got a clock meanwhile, so the lights, sign-ins and trading go
+//! on while it runs. A subject and stage that already has a clock (open or
+//! closed) is never touched, so a second run adds nothing.
 use super::{insert_clocks, insert_history, Calendars, ClockRow, Limits};
 use crate::domain::timelimits::{self, Light, Stage};
 use crate::state::AppState;
 
-/// Stages per batch (and per write transaction).
-pub const BATCH: i64 = 5_000;
+/// Finished stages read per batch.
+pub const BATCH: i64 = 50_000;
+
+/// Clocks written per write transaction.
+pub const WRITE_CHUNK: usize = 1_000;
 
 /// Every finished stage, one row per subject and stage (see the module comment).
 const FINISHED: &str = "\
@@ -128,8 +134,7 @@ pub async fn backfill(state: &AppState) -> Result<usize, sqlx::Error> {
     );
     let mut added = 0;
     loop {
-        let mut tx = crate::db::trading::begin_write(state).await?;
-        let rows: Vec<Finished> = sqlx::query_as(&sql).fetch_all(&mut *tx).await?;
+        let rows: Vec<Finished> = sqlx::query_as(&sql).fetch_all(pool).await?;
         let full = rows.len() as i64 == BATCH;
         let mut clocks: Vec<ClockRow> = Vec::with_capacity(rows.len());
         let mut seen = std::collections::HashSet::new();
@@ -167,13 +172,32 @@ pub async fn backfill(state: &AppState) -> Result<usize, sqlx::Error> {
                 closed_at: Some(r.finished_at),
             });
         }
-        insert_clocks(&mut tx, &mut clocks).await?;
-        let history: Vec<(i64, i64, Option<String>, String)> =
-            clocks.iter().filter(|c| c.id > 0).map(|c| (c.id, c.light_since, None, c.light.clone())).collect();
-        insert_history(&mut tx, &history).await?;
-        tx.commit().await?;
-        added += clocks.len();
-        if !full || clocks.is_empty() {
+        let mut written = 0;
+        for chunk in clocks.chunks(WRITE_CHUNK) {
+            let mut tx = crate::db::trading::begin_write(state).await?;
+            // a clock may have appeared since the read (a refresh, another run)
+            let placeholders: Vec<String> = (1..=chunk.len()).map(|i| format!("${i}")).collect();
+            let sql = format!(
+                "SELECT subject_kind, subject_key, stage FROM stage_clocks \
+                 WHERE subject_kind IN ('procurement', 'contract', 'complaint', 'approval_case') AND subject_key IN ({})",
+                placeholders.join(", ")
+            );
+            let mut q = sqlx::query_as::<_, (String, String, String)>(&sql);
+            for c in chunk {
+                q = q.bind(c.subject_key.clone());
+            }
+            let existing: std::collections::HashSet<(String, String, String)> = q.fetch_all(&mut *tx).await?.into_iter().collect();
+            let mut fresh: Vec<ClockRow> =
+                chunk.iter().filter(|c| !existing.contains(&(c.subject_kind.clone(), c.subject_key.clone(), c.stage.clone()))).cloned().collect();
+            insert_clocks(&mut tx, &mut fresh).await?;
+            let history: Vec<(i64, i64, Option<String>, String)> =
+                fresh.iter().filter(|c| c.id > 0).map(|c| (c.id, c.light_since, None, c.light.clone())).collect();
+            insert_history(&mut tx, &history).await?;
+            tx.commit().await?;
+            written += fresh.len();
+        }
+        added += written;
+        if !full || written == 0 {
             return Ok(added);
         }
     }
