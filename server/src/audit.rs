@@ -48,6 +48,9 @@ pub async fn record(State(state): State<AppState>, req: Request, next: Next) -> 
     } else {
         rules::args_from_body(&content_type, &prefix)
     };
+    if action == "ingest/v1/events" {
+        args = rules::summarize_batch(args);
+    }
     // path parameters of the plain routes
     if let Some(obj) = args.as_object_mut() {
         let segments: Vec<&str> = path.split('/').collect();
@@ -255,6 +258,7 @@ mod tests {
             .route("/api/trading/list", post(|| async { axum::Json(Vec::<String>::new()) }))
             .route("/api/accounts/sign_in", post(sign_in))
             .route("/api/trading/withdraw", post(refused))
+            .route("/api/ingest/v1/events", post(|| async { axum::Json(serde_json::json!({"created": 2})) }))
             .route("/healthz", get(|| async { "ok" }))
             .layer(axum::middleware::from_fn_with_state(state.clone(), record))
             .with_state(state.clone())
@@ -311,6 +315,25 @@ mod tests {
         assert_eq!((status, error), (200, None));
         assert_eq!(args, format!(r#"{{"code":"{code}","reason":"项目取消"}}"#));
         assert!(app::db::audit::verify(&state.pool).await.unwrap().intact());
+        drop(state);
+        let _ = std::fs::remove_dir_all(dir);
+    }
+
+    #[tokio::test]
+    async fn audit_an_ingestion_batch_is_recorded_as_its_size_and_event_ids_not_its_events() {
+        let (state, dir) = state("batch").await;
+        let title = "企业投资项目核准".repeat(40);
+        let body = serde_json::json!({"events": [
+            {"event_id": "e1", "case_no": "SP-1", "stage": "received", "title": title},
+            {"event_id": "e2", "case_no": "SP-1", "stage": "accepted", "title": title},
+        ]})
+        .to_string();
+        let req = axum::http::Request::post("/api/ingest/v1/events").header(header::CONTENT_TYPE, "application/json").body(Body::from(body)).unwrap();
+        let res = router(&state).oneshot(req).await.unwrap();
+        assert_eq!(res.status(), StatusCode::OK);
+        let log = rows(&state).await;
+        assert_eq!((log.len(), log[0].3.as_str()), (1, "ingest/v1/events"));
+        assert_eq!(log[0].5, r#"{"event_ids":["e1","e2"],"events":2}"#);
         drop(state);
         let _ = std::fs::remove_dir_all(dir);
     }

@@ -207,7 +207,7 @@ pub async fn sign_up(
     let username = accounts::normalize_username(username).map_err(AccountsError::Rule)?;
     accounts::check_password(password, &username).map_err(AccountsError::Rule)?;
     let hash = hash_password(password)?;
-    let mut tx = pool.begin().await?;
+    let mut tx = crate::db::begin_write_on(&pool).await?;
     let taken: Option<(i64,)> = sqlx::query_as("SELECT id FROM users WHERE username = $1").bind(&username).fetch_optional(&mut *tx).await?;
     if taken.is_some() {
         return Err(AccountsError::UsernameTaken);

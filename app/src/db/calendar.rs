@@ -44,7 +44,7 @@ pub async fn import(pool: &Pool, csv: &str, note: &str, by: Option<i64>, now: i6
             Some((c.next()?.trim(), c.nth(1).unwrap_or("").trim()))
         })
         .collect();
-    let mut tx = pool.begin().await?;
+    let mut tx = crate::db::begin_write_on(&pool).await?;
     let (id,): (i64,) = sqlx::query_as("INSERT INTO calendar_versions (note, created_by, created_at) VALUES ($1, $2, $3) RETURNING id")
         .bind(note)
         .bind(by)

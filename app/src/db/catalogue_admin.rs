@@ -202,7 +202,7 @@ async fn snapshot(conn: &mut sqlx::AnyConnection, id: i64, action: &str, reason:
 
 /// Creates an item (version 1) and its first history row.
 pub async fn create(pool: &Pool, item: &ItemSnapshot, reason: &str, user_id: i64, now_ms: i64) -> Result<i64, WriteError> {
-    let mut tx = pool.begin().await?;
+    let mut tx = crate::db::begin_write_on(&pool).await?;
     let taken: Option<(i64,)> = sqlx::query_as("SELECT id FROM service_items WHERE code = $1").bind(&item.code).fetch_optional(&mut *tx).await?;
     if taken.is_some() {
         return Err(WriteError::CodeTaken);
@@ -239,7 +239,7 @@ pub async fn create(pool: &Pool, item: &ItemSnapshot, reason: &str, user_id: i64
 
 /// Adjusts an item's fields (not its code or retirement) if it is still at `expected_version`.
 pub async fn adjust(pool: &Pool, id: i64, expected_version: i64, item: &ItemSnapshot, reason: &str, user_id: i64, now_ms: i64) -> Result<i64, WriteError> {
-    let mut tx = pool.begin().await?;
+    let mut tx = crate::db::begin_write_on(&pool).await?;
     let done = sqlx::query(
         "UPDATE service_items SET name = $1, industry_code = $2, department_code = $3, region_code = $4, \
          approval_item = $5, legal_basis = $6, qualification_type_code = $7, min_grade = $8, time_limit_days = $9, \
@@ -273,7 +273,7 @@ pub async fn adjust(pool: &Pool, id: i64, expected_version: i64, item: &ItemSnap
 
 /// Retires an item from `retired_on` (the first day it is out of force).
 pub async fn retire(pool: &Pool, id: i64, expected_version: i64, retired_on: &str, reason: &str, user_id: i64, now_ms: i64) -> Result<i64, WriteError> {
-    let mut tx = pool.begin().await?;
+    let mut tx = crate::db::begin_write_on(&pool).await?;
     let done = sqlx::query(
         "UPDATE service_items SET retired_on = $1, status = 'retired', version = version + 1, updated_at = $2 \
          WHERE id = $3 AND version = $4",

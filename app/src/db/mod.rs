@@ -142,6 +142,20 @@ where
 /// by whichever instance claims the date first): star levels and the
 /// poor-rating rule (ratings age out of their windows, downgrade caps and
 /// suspensions end), then credit scores and grades (records and list entries
+
+/// Begins a write transaction on `pool`. On SQLite it is `BEGIN IMMEDIATE`:
+/// the write lock is taken at once, so a transaction that reads before it
+/// writes waits on the busy timeout for another writer (the scheduler, the
+/// nightly run) instead of failing with "database is locked" when that writer
+/// committed in between. PostgreSQL begins as usual.
+pub async fn begin_write_on(pool: &Pool) -> Result<sqlx::Transaction<'static, sqlx::Any>, sqlx::Error> {
+    if pool.connect_options().database_url.scheme().starts_with("sqlite") {
+        pool.begin_with("BEGIN IMMEDIATE").await
+    } else {
+        pool.begin().await
+    }
+}
+
 /// end by date). `true` when this call did the work.
 pub async fn nightly(state: &crate::state::AppState, now: i64) -> Result<bool, sqlx::Error> {
     const KEY: &str = "nightly_recompute";

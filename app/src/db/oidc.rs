@@ -69,7 +69,7 @@ async fn link(pool: &Pool, a: &Assertion<'_>, now_ms: i64) -> Result<Linked, Acc
     let Some(code) = a.verified_credit_code else { return Ok(Linked::Unverified) };
     // nobody knows this password: the account signs in through the provider only
     let unusable = hash_password(&format!("{}{}", SaltString::generate(&mut OsRng), SaltString::generate(&mut OsRng)))?;
-    let mut tx = pool.begin().await?;
+    let mut tx = crate::db::begin_write_on(&pool).await?;
     let firm: Option<(i64, String)> =
         sqlx::query_as("SELECT id, name FROM firms WHERE credit_code = $1").bind(code).fetch_optional(&mut *tx).await?;
     let (firm_id, name) = match firm {

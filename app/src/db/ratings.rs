@@ -92,7 +92,7 @@ pub async fn recompute(tx: &mut Tx<'_>, firm_id: i64, now: i64) -> Result<StarCa
 
 /// The firm's calculation now (read-only; what the profile shows).
 pub async fn calculation(pool: &Pool, firm_id: i64, now: i64) -> Result<StarCalc, sqlx::Error> {
-    let mut tx = pool.begin().await?;
+    let mut tx = crate::db::begin_write_on(&pool).await?;
     let today = crate::domain::time::date_shanghai(now);
     let ratings = scored(&mut tx, firm_id, now).await?;
     let cap = cap(&mut tx, firm_id, &today).await?;

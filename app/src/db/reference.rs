@@ -76,7 +76,7 @@ pub async fn load(pool: &Pool, now_ms: i64) -> Result<bool, ReferenceError> {
         ],
     )?;
 
-    let mut tx = pool.begin().await?;
+    let mut tx = crate::db::begin_write_on(&pool).await?;
     let conn = &mut *tx;
     // Insert only what is missing, one statement per table.
     async fn missing(

@@ -70,7 +70,7 @@ pub async fn import_csv(pool: &Pool, text: &str, now_ms: i64) -> Result<ImportRe
         return Ok(report);
     }
     let types: Vec<(String, String)> = sqlx::query_as("SELECT code, grades FROM qualification_types").fetch_all(pool).await?;
-    let mut tx = pool.begin().await?;
+    let mut tx = crate::db::begin_write_on(&pool).await?;
     for (k, rec) in reader.records().enumerate() {
         let line = k + 2;
         let rec = match rec {

@@ -408,6 +408,23 @@ pub fn args_from_body(content_type: &str, body: &[u8]) -> Value {
     clean(raw)
 }
 
+/// Event ids an entry keeps of an ingestion batch.
+pub const BATCH_IDS_KEPT: usize = 100;
+
+/// The arguments recorded for an approval platform's batch
+/// (`ingest/v1/events`, up to 500 events and 2 MB): the number of events and
+/// their ids (the first [`BATCH_IDS_KEPT`]); the events themselves are kept
+/// in full, with their hashes, in `approval_events`. Anything that is not a
+/// batch is kept as it came.
+pub fn summarize_batch(args: Value) -> Value {
+    let Some(events) = args.get("events").and_then(Value::as_array) else { return args };
+    let ids: Vec<Value> = events.iter().filter_map(|e| e.get("event_id").cloned()).take(BATCH_IDS_KEPT).collect();
+    let mut m = Map::new();
+    m.insert("events".into(), Value::from(events.len() as u64));
+    m.insert("event_ids".into(), Value::Array(ids));
+    Value::Object(m)
+}
+
 /// An argument by name: `name` itself or a field `x[name]` of a form struct
 /// (`input[code]`), or `name` inside a JSON object argument.
 pub fn arg(args: &Value, name: &str) -> Option<String> {
@@ -618,4 +635,17 @@ mod tests {
         assert_eq!(subject_rule("onboarding/submit"), Some(("firm", SubjectFrom::ActorFirm)));
         assert_eq!(subject_rule("accounts/sign_in"), None);
     }
+
+    #[test]
+    fn an_ingestion_batch_is_recorded_as_its_size_and_event_ids() {
+        let events: Vec<Value> = (0..150).map(|i| serde_json::json!({"event_id": format!("e{i}"), "case_no": "SP-1", "stage": "received", "title": "很长的标题".repeat(50)})).collect();
+        let v = summarize_batch(serde_json::json!({ "events": events }));
+        assert_eq!(v["events"], 150);
+        let ids = v["event_ids"].as_array().unwrap();
+        assert_eq!((ids.len(), ids[0].as_str(), ids[99].as_str()), (BATCH_IDS_KEPT, Some("e0"), Some("e99")));
+        assert!(canonical_json(&v).len() < 1_500, "no titles kept");
+        // not a batch (a body cut at the size limit is a string): as it came
+        assert_eq!(summarize_batch(Value::from("{\"events\": [")), Value::from("{\"events\": ["));
+    }
+
 }

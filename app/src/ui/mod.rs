@@ -190,6 +190,8 @@ fn Header() -> impl IntoView {
                     <span class="brand-mark" aria-hidden="true">"中"</span>
                     <span class="brand-text">{t("site.name")}</span>
                 </a>
+                // outside the collapsible menu: on a phone the unread count shows without opening it
+                <span class="header-bell"><notifications::Bell/></span>
                 <input type="checkbox" id="nav-toggle" class="nav-toggle" aria-label=t("nav.menu")/>
                 <label for="nav-toggle" class="nav-toggle-label">
                     <span class="burger" aria-hidden="true"></span>

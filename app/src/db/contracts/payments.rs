@@ -512,7 +512,7 @@ fn subject(c: &ContractRow, seq: i64, label: &str) -> String {
 /// same order again (no second payment); closed → a new order.
 pub async fn start_online(state: &AppState, c: &ContractRow, seq: i64, user_id: i64, base: Option<&str>, now: i64) -> Result<String, AppError> {
     // what is under way (a read)
-    let mut tx = state.pool.begin().await?;
+    let mut tx = crate::db::begin_write_on(&state.pool).await?;
     let (_, open) = payable(&mut tx, c, seq, "online").await?;
     tx.commit().await?;
     if let Some(open) = open {
@@ -596,7 +596,7 @@ async fn create_order(state: &AppState, c: &ContractRow, p: &PaymentRow, base: O
 
 /// Refuses an offline record before its attachment is stored.
 pub async fn may_record_offline(state: &AppState, c: &ContractRow, seq: i64) -> Result<i64, AppError> {
-    let mut tx = state.pool.begin().await?;
+    let mut tx = crate::db::begin_write_on(&state.pool).await?;
     let (amount, open) = payable(&mut tx, c, seq, "offline").await?;
     if open.is_some() {
         return Err(AppError::invalid("seq", "payment.pending_exists"));

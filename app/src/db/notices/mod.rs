@@ -190,7 +190,7 @@ impl From<sqlx::Error> for AttachError {
 /// Attaches a stored file at the end of a notice's list (once; attaching it
 /// again changes nothing). At most `MAX_ATTACHMENTS` per notice.
 pub async fn attach(pool: &Pool, notice_id: i64, file_id: i64, now_ms: i64) -> Result<(), AttachError> {
-    let mut tx = pool.begin().await?;
+    let mut tx = crate::db::begin_write_on(&pool).await?;
     let exists: Option<(i64,)> = sqlx::query_as("SELECT id FROM notices WHERE id = $1").bind(notice_id).fetch_optional(&mut *tx).await?;
     if exists.is_none() {
         return Err(AttachError::NoNotice);

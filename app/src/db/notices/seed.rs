@@ -106,7 +106,7 @@ pub async fn seed_demo_notices(pool: &Pool, now_ms: i64, operator_user_id: Optio
     if existing > 0 {
         return Ok(0);
     }
-    let mut tx = pool.begin().await?;
+    let mut tx = crate::db::begin_write_on(&pool).await?;
     for (i, (kind, title, body, pinned, days_ago)) in DEMO.iter().enumerate() {
         // `days_ago` days before now, a minute apart so the order is stable
         let published_at = days_ago.map(|d| now_ms - d * DAY_MS - (i as i64) * 60_000);

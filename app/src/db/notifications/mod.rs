@@ -74,7 +74,7 @@ pub async fn notify(state: &AppState, user_ids: &[i64], n: &NewNotification) -> 
     ids.sort_unstable();
     ids.dedup();
     let link = n.link.as_deref().filter(|l| l.starts_with('/') && !l.starts_with("//"));
-    let mut tx = state.pool.begin().await?;
+    let mut tx = crate::db::begin_write_on(&state.pool).await?;
     for user_id in ids {
         let inserted: Option<(i64,)> = sqlx::query_as(
             "INSERT INTO notifications (user_id, at, kind, title, body, link, dedupe_key) \

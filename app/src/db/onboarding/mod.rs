@@ -107,7 +107,7 @@ async fn event(
 
 /// Opens a new application holding `draft`.
 pub async fn create(pool: &Pool, firm_id: i64, kind: ApplicationKind, draft: &FirmDraft, actor: Option<i64>, now_ms: i64) -> Result<i64, sqlx::Error> {
-    let mut tx = pool.begin().await?;
+    let mut tx = crate::db::begin_write_on(&pool).await?;
     let (id,): (i64,) = sqlx::query_as(
         "INSERT INTO firm_applications (firm_id, kind, status, data, region_code, industries, created_at, updated_at) \
          VALUES ($1, $2, 'draft', $3, $4, $5, $6, $6) RETURNING id",
@@ -144,7 +144,7 @@ pub async fn save_draft(pool: &Pool, id: i64, draft: &FirmDraft, now_ms: i64) ->
 /// Submits an application for review, or applies it at once when `auto_approve`
 /// (identity asserted by the unified identity platform and no findings).
 pub async fn submit(pool: &Pool, app: &ApplicationRow, actor: i64, auto_approve: bool, now_ms: i64) -> Result<bool, sqlx::Error> {
-    let mut tx = pool.begin().await?;
+    let mut tx = crate::db::begin_write_on(&pool).await?;
     let data = to_json(&app.draft)?;
     let r = sqlx::query(
         "UPDATE firm_applications SET status = 'submitted', data = $1, submitted_at = $2, due_at = $3, decided_at = NULL, \
@@ -188,7 +188,7 @@ pub async fn submit_as_demo(pool: &Pool, app: &ApplicationRow, at: i64) -> Resul
 
 /// Approves (applying the profile) or returns a submitted application.
 pub async fn decide(pool: &Pool, app: &ApplicationRow, approve: bool, reason: Option<&str>, actor: i64, now_ms: i64) -> Result<bool, sqlx::Error> {
-    let mut tx = pool.begin().await?;
+    let mut tx = crate::db::begin_write_on(&pool).await?;
     let done = decide_in(&mut tx, app, approve, reason, Some(actor), now_ms).await?;
     tx.commit().await?;
     Ok(done)

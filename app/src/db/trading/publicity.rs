@@ -200,7 +200,7 @@ async fn objection_refusal(tx: &mut Tx<'_>, p: &ProcRow, firm_id: i64, now: i64)
 /// Checks, without writing anything, that `firm_id` may object to `p` now
 /// (so an attachment is stored only for an objection that will be filed).
 pub async fn may_file_objection(state: &AppState, p: &ProcRow, firm_id: i64, now: i64) -> Result<(), AppError> {
-    let mut tx = state.pool.begin().await?;
+    let mut tx = crate::db::begin_write_on(&state.pool).await?;
     let r = objection_refusal(&mut tx, p, firm_id, now).await;
     tx.rollback().await?;
     r.map(|_| ())

@@ -152,7 +152,6 @@ pub fn SignInPrompt() -> impl IntoView {
 pub fn UserMenu() -> impl IntoView {
     let auth = use_auth();
     view! {
-        <crate::ui::notifications::Bell/>
         <Transition fallback=|| ()>
             {move || Suspend::new(async move {
                 match auth.user.await {
