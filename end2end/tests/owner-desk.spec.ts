@@ -1,5 +1,6 @@
 import { test, expect, Page, Browser, TestInfo, APIRequestContext, request as pwRequest } from '@playwright/test';
 import { watchErrors, hydrated, expectAccessible } from './helpers';
+import { BASE } from './trading-helpers';
 
 // The demo project owner (项目业主) drafts and publishes a selection
 // announcement (选取公告) from its desk. Runs on desktop and on the phone.
@@ -220,9 +221,9 @@ test('@nojs an owner saves a draft without JavaScript; the error comes back next
 });
 
 // ───────────── through selection, on the server whose clock the tests move ─────────────
-// TRADING_URL: a server started with --test-clock (POST /__test/clock?advance_ms=N).
+// TRADING_URL (BASE in trading-helpers): a server started with --test-clock (POST /__test/clock?advance_ms=N).
 
-const TRADING = process.env.TRADING_URL;
+const TRADING = BASE;
 // an item the demo firms `firm`, `firm.b`, `firm.c` (and `firm.d`) all offer, with no
 // qualification requirement: 建设项目环境影响报告书编制
 const SHARED_ITEM = 'ZJFW-026';
@@ -279,7 +280,6 @@ async function passDeadline(page: Page) {
 }
 
 test('merit: the owner scores on the grid per panel member, finishes, answers an objection; the operator decides it', async ({ browser }, info) => {
-  test.skip(!TRADING, 'needs TRADING_URL (a server with --test-clock)');
   test.setTimeout(240_000);
   const owner = await signedIn(browser, info, OWNER, true);
   const title = `环评报告编制择优选取${Date.now() % 100000}`;
@@ -353,7 +353,6 @@ test('merit: the owner scores on the grid per panel member, finishes, answers an
 });
 
 test('price competition: the owner accepts an abnormally low quote after reading its justification', async ({ browser }, info) => {
-  test.skip(!TRADING, 'needs TRADING_URL (a server with --test-clock)');
   test.setTimeout(180_000);
   const owner = await signedIn(browser, info, OWNER, true);
   const title = `环评报告编制竞价选取${Date.now() % 100000}`;
@@ -385,7 +384,6 @@ test('price competition: the owner accepts an abnormally low quote after reading
 });
 
 test('@nojs merit scores typed as plain text, one line per participant, without JavaScript', async ({ page }) => {
-  test.skip(!TRADING, 'needs TRADING_URL (a server with --test-clock)');
   test.setTimeout(120_000);
   // set up through the server functions: the owner publishes, three firms quote, time passes
   const ownerApi = await apiAs(OWNER);
