@@ -164,13 +164,13 @@ async fn run(args: Args) -> Result<bool, Error> {
     };
     println!(
         "    {backend:?}: {} procurements ({} published), {} participations, {} contracts, {} ratings; \
-         summary rows: {} monthly, {} daily; now = {} (demo anchor{})",
+         summary rows: {} cube, {} daily; now = {} (demo anchor{})",
         count("SELECT COUNT(*) FROM procurements").await?,
         count("SELECT COUNT(*) FROM procurements WHERE published_at IS NOT NULL").await?,
         count("SELECT COUNT(*) FROM participations").await?,
         count("SELECT COUNT(*) FROM contracts").await?,
         count("SELECT COUNT(*) FROM ratings").await?,
-        count("SELECT COUNT(*) FROM stats_monthly").await?,
+        count("SELECT COUNT(*) FROM stats_cube").await?,
         count("SELECT COUNT(*) FROM stats_daily").await?,
         app::domain::time::format_shanghai(now),
         if anchor.is_some() && args.now_ms.is_none() { "" } else { ": none, clock or --now-ms" },

@@ -6,7 +6,9 @@
 //! projects cancelled before publication (`published_at` NULL) do not count.
 //!
 //! `stats_contrib` holds what each procurement currently contributes;
-//! `stats_daily` (with the item) and `stats_monthly` (without) hold the sums.
+//! `stats_daily` (with the item) and `stats_cube` (without the item and the
+//! day: per region at three levels, method or all, funding or all, month and
+//! year; what every view without an item reads) hold the sums.
 //! Triggers queue every procurement whose figures may have changed in
 //! `stats_dirty`; [`drain`] (the server calls it every second) recomputes the
 //! queued procurements and applies the difference old → new; [`rebuild`]
@@ -19,6 +21,7 @@ mod tests;
 
 pub use query::{dashboard, month_key, month_start_ms, parse_month, period_key};
 
+use super::sql::{Arg, Sql};
 use super::{Backend, Pool};
 use crate::model::dashboard::Figures;
 use crate::state::AppState;
@@ -141,9 +144,9 @@ fn day_sql(backend: Backend, column: &str) -> String {
 /// the signed contracts not lapsed or terminated; registered participations;
 /// completed contracts, those delivered by their due date, and their whole days
 /// from signing to delivery; ratings' four-dimension sums and their count.
-pub fn contrib_sql(backend: Backend, ids: Option<&[i64]>) -> super::sql::Sql {
-    let mut s = super::sql::Sql::new("");
-    let filter = |s: &mut super::sql::Sql, column: &str| {
+pub fn contrib_sql(backend: Backend, ids: Option<&[i64]>) -> Sql {
+    let mut s = Sql::new("");
+    let filter = |s: &mut Sql, column: &str| {
         if let Some(ids) = ids {
             s.push(" AND ").push(column).push(" IN (");
             for (i, id) in ids.iter().enumerate() {
@@ -225,7 +228,7 @@ async fn contributions(tx: &mut super::trading::Tx<'_>, backend: Backend, ids: &
 async fn stored(tx: &mut super::trading::Tx<'_>, ids: &[i64]) -> Result<BTreeMap<i64, Contribution>, sqlx::Error> {
     let mut out = BTreeMap::new();
     for chunk in ids.chunks(500) {
-        let mut sql = super::sql::Sql::new(&format!(
+        let mut sql = Sql::new(&format!(
             "SELECT procurement_id, day, region_code, industry_code, item_id, method, funding, {} FROM stats_contrib WHERE procurement_id IN (",
             MEASURES.join(", ")
         ));
@@ -247,14 +250,42 @@ async fn stored(tx: &mut super::trading::Tx<'_>, ids: &[i64]) -> Result<BTreeMap
 /// Key of a `stats_daily` row: day, region, industry, item, method, funding.
 type DailyKey = (String, String, String, i64, String, String);
 
+/// Key of a `stats_cube` row: level, region, parent, method, funding, period,
+/// industry.
+type CubeKey = (i64, String, String, String, String, String, String);
+
+/// The province code of a region: first two digits + `0000`.
+pub fn province_of(region_code: &str) -> String {
+    format!("{}0000", &region_code[..region_code.len().min(2)])
+}
+
+/// The `stats_cube` rows a contribution counts in (see
+/// migrations/sqlite/0025_stats_cube.sql): three levels × its method and '*' ×
+/// its funding and '*' × its month and its year.
+fn cube_keys(c: &Contribution) -> Vec<CubeKey> {
+    let (city, province) = (c.city_code(), province_of(&c.region_code));
+    let levels = [(3, c.region_code.clone(), city.clone()), (2, city, province.clone()), (1, province, String::new())];
+    let mut keys = Vec::with_capacity(24);
+    for (level, region, parent) in &levels {
+        for method in [c.method.as_str(), ALL] {
+            for funding in [c.funding.as_str(), ALL] {
+                for period in [c.month(), c.day[..4].to_string()] {
+                    keys.push((*level, region.clone(), parent.clone(), method.to_string(), funding.to_string(), period, c.industry_code.clone()));
+                }
+            }
+        }
+    }
+    keys
+}
+
+/// The method or funding of `stats_cube` rows that count every one.
+pub const ALL: &str = "*";
+
 /// The differences to apply, per summary table and row.
 #[derive(Default)]
 struct Deltas {
     daily: BTreeMap<DailyKey, [i64; 12]>,
-    /// `stats_monthly`: month, region, city, industry, method, funding.
-    monthly: BTreeMap<Vec<String>, [i64; 12]>,
-    /// `stats_city_monthly`: month, city, industry, method.
-    city_monthly: BTreeMap<Vec<String>, [i64; 12]>,
+    cube: BTreeMap<CubeKey, [i64; 12]>,
 }
 
 impl Deltas {
@@ -270,25 +301,21 @@ impl Deltas {
                 .entry((c.day.clone(), c.region_code.clone(), c.industry_code.clone(), c.item_id, c.method.clone(), c.funding.clone()))
                 .or_insert([0; 12]),
         );
-        let (month, city) = (c.month(), c.city_code());
-        bump(
-            self.monthly
-                .entry(vec![month.clone(), c.region_code.clone(), city.clone(), c.industry_code.clone(), c.method.clone(), c.funding.clone()])
-                .or_insert([0; 12]),
-        );
-        bump(self.city_monthly.entry(vec![month, city, c.industry_code.clone(), c.method.clone()]).or_insert([0; 12]));
+        for key in cube_keys(c) {
+            bump(self.cube.entry(key).or_insert([0; 12]));
+        }
     }
 }
 
-/// Adds `deltas` to the rows of `table` keyed by the text columns `dims`
-/// (`key`: its primary key, a subset of `dims`), removing rows no project counts
-/// in any more.
-async fn apply_text_keyed(
+/// Adds each delta to the row of `table` whose columns `dims` hold its values
+/// (`key`: the table's primary key, a subset of `dims`), removing rows no
+/// project counts in any more.
+async fn apply(
     tx: &mut super::trading::Tx<'_>,
     table: &str,
     dims: &[&str],
     key: &[&str],
-    deltas: &BTreeMap<Vec<String>, [i64; 12]>,
+    deltas: impl Iterator<Item = (Vec<Arg>, [i64; 12])>,
 ) -> Result<(), sqlx::Error> {
     let upsert = upsert_sql(table, dims, key);
     let conditions: Vec<String> = dims.iter().enumerate().map(|(i, d)| format!("{d} = ${}", i + 1)).collect();
@@ -297,20 +324,11 @@ async fn apply_text_keyed(
         if delta.iter().all(|v| *v == 0) {
             continue;
         }
-        let mut q = sqlx::query(&upsert);
-        for v in values {
-            q = q.bind(v);
-        }
-        for v in delta {
-            q = q.bind(*v);
-        }
-        q.execute(&mut **tx).await?;
+        let mut q = Sql { text: upsert.clone(), args: values.clone() };
+        q.args.extend(delta.iter().map(|v| Arg::Int(*v)));
+        q.query().execute(&mut **tx).await?;
         if delta[0] < 0 {
-            let mut q = sqlx::query(&delete);
-            for v in values {
-                q = q.bind(v);
-            }
-            q.execute(&mut **tx).await?;
+            Sql { text: delete.clone(), args: values }.query().execute(&mut **tx).await?;
         }
     }
     Ok(())
@@ -329,9 +347,27 @@ fn upsert_sql(table: &str, dims: &[&str], key: &[&str]) -> String {
     )
 }
 
+/// The statements that fill `stats_cube` from `stats_contrib` (an empty cube),
+/// level by level, then every method, every funding and the years; the same as
+/// migrations/*/0025_stats_cube.sql.
+fn cube_fill_sql() -> Vec<String> {
+    let m = MEASURES.join(", ");
+    let sums: Vec<String> = MEASURES.iter().map(|c| format!("SUM({c})")).collect();
+    let sums = sums.join(", ");
+    let insert = format!("INSERT INTO stats_cube (level, region_code, parent_code, method, funding, period, industry_code, {m}) SELECT");
+    vec![
+        format!("{insert} 3, region_code, city_code, method, funding, month, industry_code, {sums} FROM stats_contrib GROUP BY region_code, city_code, method, funding, month, industry_code"),
+        format!("{insert} 2, parent_code, substr(parent_code, 1, 2) || '0000', method, funding, period, industry_code, {sums} FROM stats_cube WHERE level = 3 GROUP BY parent_code, method, funding, period, industry_code"),
+        format!("{insert} 1, parent_code, '', method, funding, period, industry_code, {sums} FROM stats_cube WHERE level = 2 GROUP BY parent_code, method, funding, period, industry_code"),
+        format!("{insert} level, region_code, parent_code, '*', funding, period, industry_code, {sums} FROM stats_cube GROUP BY level, region_code, parent_code, funding, period, industry_code"),
+        format!("{insert} level, region_code, parent_code, method, '*', period, industry_code, {sums} FROM stats_cube GROUP BY level, region_code, parent_code, method, period, industry_code"),
+        format!("{insert} level, region_code, parent_code, method, funding, substr(period, 1, 4), industry_code, {sums} FROM stats_cube GROUP BY level, region_code, parent_code, method, funding, substr(period, 1, 4), industry_code"),
+    ]
+}
+
 /// Applies the queued changes: takes up to [`DRAIN_BATCH`] queue entries in one
 /// write transaction, recomputes each queued procurement's contribution,
-/// applies (new − old) to `stats_daily` and `stats_monthly` (rows no project
+/// applies (new − old) to `stats_daily` and `stats_cube` (rows no project
 /// counts in any more are removed), stores the new contributions and removes
 /// the entries taken. Returns the number of queue entries taken (0: nothing to
 /// do, or another instance is draining on PostgreSQL).
@@ -405,64 +441,32 @@ pub async fn drain(state: &AppState, _now: i64) -> Result<usize, sqlx::Error> {
         }
     }
 
-    let daily_sql = upsert_sql(
+    apply(
+        &mut tx,
         "stats_daily",
         &["day", "month", "region_code", "city_code", "industry_code", "item_id", "method", "funding"],
         &["day", "region_code", "industry_code", "item_id", "method", "funding"],
-    );
-    for ((day, region, industry, item, method, funding), delta) in &deltas.daily {
-        if delta.iter().all(|v| *v == 0) {
-            continue;
-        }
-        let mut q = sqlx::query(&daily_sql)
-            .bind(day)
-            .bind(&day[..7])
-            .bind(region)
-            .bind(city_of(region))
-            .bind(industry)
-            .bind(*item)
-            .bind(method)
-            .bind(funding);
-        for v in delta {
-            q = q.bind(*v);
-        }
-        q.execute(&mut *tx).await?;
-        if delta[0] < 0 {
-            sqlx::query(
-                "DELETE FROM stats_daily WHERE day = $1 AND region_code = $2 AND industry_code = $3 AND item_id = $4 \
-                 AND method = $5 AND funding = $6 AND published = 0",
-            )
-            .bind(day)
-            .bind(region)
-            .bind(industry)
-            .bind(*item)
-            .bind(method)
-            .bind(funding)
-            .execute(&mut *tx)
-            .await?;
-        }
-    }
-    apply_text_keyed(
-        &mut tx,
-        "stats_monthly",
-        &["month", "region_code", "city_code", "industry_code", "method", "funding"],
-        &["month", "region_code", "industry_code", "method", "funding"],
-        &deltas.monthly,
+        deltas.daily.into_iter().map(|((day, region, industry, item, method, funding), delta)| {
+            let (month, city) = (day[..7].to_string(), city_of(&region));
+            (vec![day.into(), month.into(), region.into(), city.into(), industry.into(), item.into(), method.into(), funding.into()], delta)
+        }),
     )
     .await?;
-    apply_text_keyed(
+    apply(
         &mut tx,
-        "stats_city_monthly",
-        &["month", "city_code", "industry_code", "method"],
-        &["month", "city_code", "industry_code", "method"],
-        &deltas.city_monthly,
+        "stats_cube",
+        &["level", "region_code", "parent_code", "method", "funding", "period", "industry_code"],
+        &["level", "parent_code", "method", "funding", "period", "region_code", "industry_code"],
+        deltas.cube.into_iter().map(|((level, region, parent, method, funding, period, industry), delta)| {
+            (vec![level.into(), region.into(), parent.into(), method.into(), funding.into(), period.into(), industry.into()], delta)
+        }),
     )
     .await?;
 
     // exactly the entries read: one queued meanwhile by a concurrent writer
     // (PostgreSQL) stays for the next call
     for chunk in queued.chunks(500) {
-        let mut sql = super::sql::Sql::new("DELETE FROM stats_dirty WHERE id IN (");
+        let mut sql = Sql::new("DELETE FROM stats_dirty WHERE id IN (");
         for (i, (id, _)) in chunk.iter().enumerate() {
             if i > 0 {
                 sql.push(", ");
@@ -503,10 +507,10 @@ pub async fn rebuild(pool: &Pool, backend: Backend) -> Result<usize, sqlx::Error
             // waits for a running drain (the count only gives the void result a readable type)
             sqlx::query("SELECT COUNT(*) FROM (SELECT pg_advisory_xact_lock($1)) l").bind(LOCK_KEY).execute(&mut *tx).await?;
             sqlx::query("LOCK TABLE stats_dirty IN EXCLUSIVE MODE").execute(&mut *tx).await?;
-            sqlx::query("TRUNCATE stats_daily, stats_monthly, stats_city_monthly, stats_contrib").execute(&mut *tx).await?;
+            sqlx::query("TRUNCATE stats_daily, stats_cube, stats_contrib").execute(&mut *tx).await?;
         }
         Backend::Sqlite => {
-            for table in ["stats_daily", "stats_monthly", "stats_city_monthly", "stats_contrib"] {
+            for table in ["stats_daily", "stats_cube", "stats_contrib"] {
                 sqlx::query(&format!("DELETE FROM {table}")).execute(&mut *tx).await?;
             }
         }
@@ -531,20 +535,9 @@ pub async fn rebuild(pool: &Pool, backend: Backend) -> Result<usize, sqlx::Error
     ))
     .execute(&mut *tx)
     .await?;
-    sqlx::query(&format!(
-        "INSERT INTO stats_monthly (month, region_code, city_code, industry_code, method, funding, {m}) \
-         SELECT month, region_code, city_code, industry_code, method, funding, {sums} FROM stats_daily \
-         GROUP BY month, region_code, city_code, industry_code, method, funding"
-    ))
-    .execute(&mut *tx)
-    .await?;
-    sqlx::query(&format!(
-        "INSERT INTO stats_city_monthly (month, city_code, industry_code, method, {m}) \
-         SELECT month, city_code, industry_code, method, {sums} FROM stats_monthly \
-         GROUP BY month, city_code, industry_code, method"
-    ))
-    .execute(&mut *tx)
-    .await?;
+    for sql in cube_fill_sql() {
+        sqlx::query(&sql).execute(&mut *tx).await?;
+    }
     sqlx::query("DELETE FROM stats_dirty").execute(&mut *tx).await?;
     tx.commit().await?;
     Ok(counted as usize)

@@ -1,4 +1,4 @@
-//! The dashboard for a filter, read from the summary tables only: `stats_monthly`,
+//! The dashboard for a filter, read from the summary tables only: `stats_cube`,
 //! or `stats_daily` when a service item is chosen (never the raw procurements),
 //! plus firms and complaints counted in scope.
 use super::figures_from_row;
@@ -46,6 +46,23 @@ pub fn period_key(grain: &str, m: i64) -> String {
     }
 }
 
+/// The periods of `stats_cube` that sum to months `from..=to`: each whole
+/// calendar year as its year (`YYYY`), the other months as months (`YYYY-MM`).
+pub fn periods(from: i64, to: i64) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut m = from;
+    while m <= to {
+        if m.rem_euclid(12) == 0 && m + 11 <= to {
+            out.push(format!("{:04}", m.div_euclid(12)));
+            m += 12;
+        } else {
+            out.push(month_key(m));
+            m += 1;
+        }
+    }
+    out
+}
+
 /// What is selected, validated: where the figures come from.
 struct Selection {
     from: i64,
@@ -58,10 +75,21 @@ struct Selection {
     funding: Option<String>,
 }
 
+/// Which rows of the selected region a query reads.
+#[derive(Clone, Copy, PartialEq)]
+enum Rows {
+    /// the region's own figures, per month and method (the trend)
+    Months,
+    /// the region's own figures in total
+    Total,
+    /// the figures of the regions just below it (a county: itself)
+    Below,
+}
+
 /// The selected period's figures, read in two grouped queries: by place (the
 /// region directly below the selected one — a county: itself — and industry)
 /// and by time (month and selection method). Every chart and total of the page
-/// is summed from these few hundred rows.
+/// is summed from these rows: a few thousand at most.
 struct Cells {
     /// (region, industry, figures)
     place: Vec<(String, String, Figures)>,
@@ -69,64 +97,80 @@ struct Cells {
     time: Vec<(String, String, Figures)>,
 }
 
-impl Selection {
-    /// Whether the per-city table answers: a province without an item or a
-    /// funding filter (the per-city table has neither).
-    fn per_city(&self) -> bool {
-        self.level == RegionLevel::Province && self.item_id.is_none() && self.funding.is_none()
+fn push_in(s: &mut Sql, column: &str, values: impl IntoIterator<Item = String>) {
+    s.push(" AND ").push(column).push(" IN (");
+    for (i, v) in values.into_iter().enumerate() {
+        if i > 0 {
+            s.push(", ");
+        }
+        s.bind(v);
     }
+    s.push(")");
+}
 
-    /// `FROM … WHERE …` over months `from..=to`: the daily table when an item is
-    /// chosen, the per-city table for a province when it answers, else the
-    /// monthly table.
-    fn source(&self, s: &mut Sql, from: i64, to: i64) {
-        match (self.item_id, self.per_city()) {
-            (Some(item), _) => {
-                s.push(" FROM stats_daily WHERE item_id = ").bind(item);
-                s.push(" AND day >= ").bind(format!("{}-01", month_key(from)));
-                s.push(" AND day <= ").bind(format!("{}-31", month_key(to)));
+impl Selection {
+    /// `FROM … WHERE …` for `rows` over months `from..=to`: `stats_daily` when an
+    /// item is chosen (the cube has no item), else `stats_cube`.
+    fn source(&self, s: &mut Sql, rows: Rows, from: i64, to: i64) {
+        if let Some(item) = self.item_id {
+            s.push(" FROM stats_daily WHERE item_id = ").bind(item);
+            s.push(" AND day >= ").bind(format!("{}-01", month_key(from)));
+            s.push(" AND day <= ").bind(format!("{}-31", month_key(to)));
+            match self.level {
+                RegionLevel::Province => s.push(" AND region_code LIKE ").bind(region::like_prefix(&self.region).unwrap_or_default()),
+                RegionLevel::City => s.push(" AND city_code = ").bind(self.region.as_str()),
+                RegionLevel::County => s.push(" AND region_code = ").bind(self.region.as_str()),
+            };
+            if let Some(m) = &self.method {
+                s.push(" AND method = ").bind(m.as_str());
             }
-            (None, true) => {
-                s.push(" FROM stats_city_monthly WHERE month >= ").bind(month_key(from));
-                s.push(" AND month <= ").bind(month_key(to));
+            if let Some(f) = &self.funding {
+                s.push(" AND funding = ").bind(f.as_str());
             }
-            (None, false) => {
-                s.push(" FROM stats_monthly WHERE month >= ").bind(month_key(from));
-                s.push(" AND month <= ").bind(month_key(to));
+        } else {
+            // the primary key's prefix: level and parent (then method, funding and period)
+            let (level, parent, region) = match (rows, self.level) {
+                (Rows::Below, RegionLevel::Province | RegionLevel::City) => (self.level as i64 + 1, self.region.clone(), None),
+                (Rows::Below, RegionLevel::County) => (3, region::parent(&self.region).unwrap_or_default(), Some(&self.region)),
+                (_, level) => (level as i64, region::parent(&self.region).unwrap_or_default(), Some(&self.region)),
+            };
+            s.push(" FROM stats_cube WHERE level = ").bind(level).push(" AND parent_code = ").bind(parent);
+            if let Some(r) = region {
+                s.push(" AND region_code = ").bind(r.as_str());
+            }
+            match (&self.method, rows) {
+                (Some(m), _) => {
+                    s.push(" AND method = ").bind(m.as_str());
+                }
+                (None, Rows::Months) => push_in(s, "method", SelectionMethod::ALL.iter().map(|m| m.as_str().to_string())),
+                (None, _) => {
+                    s.push(" AND method = ").bind(super::ALL);
+                }
+            }
+            s.push(" AND funding = ").bind(self.funding.as_deref().unwrap_or(super::ALL));
+            match rows {
+                Rows::Months => push_in(s, "period", (from..=to).map(month_key)),
+                Rows::Total | Rows::Below => push_in(s, "period", periods(from, to)),
             }
         }
-        match self.level {
-            RegionLevel::Province if self.per_city() => s.push(" AND city_code LIKE ").bind(region::like_prefix(&self.region).unwrap_or_default()),
-            RegionLevel::Province => s.push(" AND region_code LIKE ").bind(region::like_prefix(&self.region).unwrap_or_default()),
-            RegionLevel::City => s.push(" AND city_code = ").bind(self.region.as_str()),
-            RegionLevel::County => s.push(" AND region_code = ").bind(self.region.as_str()),
-        };
         if let Some(i) = &self.industry {
             s.push(" AND industry_code = ").bind(i.as_str());
         }
-        if let Some(m) = &self.method {
-            s.push(" AND method = ").bind(m.as_str());
-        }
-        if let Some(f) = &self.funding {
-            s.push(" AND funding = ").bind(f.as_str());
-        }
     }
 
-    async fn grouped(&self, state: &AppState, a: &str, b: &str) -> Result<Vec<(String, String, Figures)>, sqlx::Error> {
+    async fn grouped(&self, state: &AppState, rows: Rows) -> Result<Vec<(String, String, Figures)>, sqlx::Error> {
+        let (a, b) = match (rows, self.item_id.is_some(), self.level) {
+            (Rows::Below, true, RegionLevel::Province) => ("city_code", "industry_code"),
+            (Rows::Below, _, _) => ("region_code", "industry_code"),
+            (_, true, _) => ("month", "method"),
+            (_, false, _) => ("period", "method"),
+        };
         let sums: Vec<String> = super::MEASURES.iter().map(|c| format!("CAST(SUM({c}) AS BIGINT) AS {c}")).collect();
         let mut s = Sql::new(&format!("SELECT {a} AS a, {b} AS b, {}", sums.join(", ")));
-        self.source(&mut s, self.from, self.to);
+        self.source(&mut s, rows, self.from, self.to);
         s.push(&format!(" GROUP BY {a}, {b}"));
         let rows = s.query().fetch_all(&state.pool).await?;
         rows.iter().map(|r| Ok((sqlx::Row::try_get(r, "a")?, sqlx::Row::try_get(r, "b")?, figures_from_row(r)?))).collect()
-    }
-
-    async fn cells(&self, state: &AppState) -> Result<Cells, sqlx::Error> {
-        let region = match self.level {
-            RegionLevel::Province => "city_code",
-            RegionLevel::City | RegionLevel::County => "region_code",
-        };
-        Ok(Cells { place: self.grouped(state, region, "industry_code").await?, time: self.grouped(state, "month", "method").await? })
     }
 
     /// The figures of months `from..=to` in total.
@@ -134,7 +178,7 @@ impl Selection {
         let sums: Vec<String> = super::MEASURES.iter().map(|c| format!("CAST(COALESCE(SUM({c}), 0) AS BIGINT) AS {c}")).collect();
         let mut s = Sql::new("SELECT ");
         s.push(&sums.join(", "));
-        self.source(&mut s, from, to);
+        self.source(&mut s, Rows::Total, from, to);
         figures_from_row(&s.query().fetch_one(&state.pool).await?)
     }
 }
@@ -151,6 +195,53 @@ fn sum_by<'c>(rows: &'c [(String, String, Figures)], key: impl Fn(&'c (String, S
 fn ranked(mut slices: Vec<Slice>) -> Vec<Slice> {
     slices.sort_by(|a, b| b.figures.published.cmp(&a.figures.published).then_with(|| a.key.cmp(&b.key)));
     slices
+}
+
+/// The firms and complaints of a region (`prefix`: its `LIKE` prefix) and a
+/// period (`start..end`, epoch ms).
+struct InScope {
+    stars: Vec<(String, i64)>,
+    grades: Vec<(String, i64)>,
+    active: i64,
+    new: i64,
+    complaints: i64,
+}
+
+async fn in_scope(pool: &crate::db::Pool, prefix: &str, start: i64, end: i64, industry: Option<&str>) -> Result<InScope, sqlx::Error> {
+    let mut complaints = Sql::new("SELECT COUNT(*) FROM complaints WHERE region_code LIKE ");
+    complaints.bind(prefix).push(" AND created_at >= ").bind(start).push(" AND created_at < ").bind(end);
+    if let Some(i) = industry {
+        complaints.push(" AND industry_code = ").bind(i);
+    }
+    let (stars, grades, active, new, (complaints,)) = tokio::try_join!(
+        sqlx::query_as::<_, (i64, i64)>(
+            "SELECT star_level, COUNT(*) FROM firms WHERE status = 'active' AND region_code LIKE $1 AND star_level IS NOT NULL GROUP BY star_level",
+        )
+        .bind(prefix)
+        .fetch_all(pool),
+        sqlx::query_as::<_, (String, i64)>(
+            "SELECT credit_grade, COUNT(*) FROM firms WHERE status = 'active' AND region_code LIKE $1 AND credit_grade IS NOT NULL GROUP BY credit_grade",
+        )
+        .bind(prefix)
+        .fetch_all(pool),
+        sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM firms WHERE status = 'active' AND region_code LIKE $1").bind(prefix).fetch_one(pool),
+        sqlx::query_scalar::<_, i64>(
+            "SELECT COUNT(*) FROM firms WHERE status IN ('active', 'suspended', 'expelled') AND region_code LIKE $1 \
+             AND registered_at >= $2 AND registered_at < $3",
+        )
+        .bind(prefix)
+        .bind(start)
+        .bind(end)
+        .fetch_one(pool),
+        complaints.query_as::<(i64,)>().fetch_one(pool),
+    )?;
+    Ok(InScope {
+        stars: (1..=5).map(|l| (l.to_string(), stars.iter().find(|r| r.0 == l).map_or(0, |r| r.1))).collect(),
+        grades: ["A", "B", "C", "D"].iter().map(|g| (g.to_string(), grades.iter().find(|r| r.0 == *g).map_or(0, |r| r.1))).collect(),
+        active,
+        new,
+        complaints,
+    })
 }
 
 /// The dashboard for `filter` within `scope`, at time `now` (the current month
@@ -262,14 +353,47 @@ pub async fn dashboard(state: &AppState, scope: &Scope<'_>, filter: &DashboardFi
         grain: grain.to_string(),
     };
 
-    // figures: one grouped read of the period, one total of the period before
-    let cells = sel.cells(state).await?;
+    // every read below is independent of the others: they run at once, each on
+    // its own pooled connection
+    let len = to - from + 1;
+    let prefix = region::like_prefix(&region_code).unwrap_or_default();
+    let (start_ms, end_ms) = (month_start_ms(from), month_start_ms(to + 1));
+    let children = async {
+        match level {
+            RegionLevel::Province => {
+                sqlx::query_as("SELECT code, name FROM regions WHERE parent_code = $1 AND level = 2 ORDER BY code").bind(&region_code).fetch_all(pool).await
+            }
+            RegionLevel::City => {
+                let mut v: Vec<(String, String)> =
+                    sqlx::query_as("SELECT code, name FROM regions WHERE parent_code = $1 AND level = 3 ORDER BY code").bind(&region_code).fetch_all(pool).await?;
+                v.push((region_code.clone(), format!("{}(市本级)", names.get(&region_code).cloned().unwrap_or_default())));
+                Ok(v)
+            }
+            RegionLevel::County => Ok(Vec::new()),
+        }
+    };
+    let item_options = async {
+        let mut s = Sql::new("SELECT code, name FROM service_items");
+        if let Some(i) = &industry {
+            s.push(" WHERE industry_code = ").bind(i.as_str());
+        }
+        s.push(" ORDER BY code");
+        s.query_as::<(String, String)>().fetch_all(pool).await
+    };
+    let (place, time, previous, children, all_industries, item_options, firms) = tokio::try_join!(
+        sel.grouped(state, Rows::Below),
+        sel.grouped(state, Rows::Months),
+        sel.total(state, from - len, from - 1),
+        children,
+        sqlx::query_as::<_, (String, String)>("SELECT code, name FROM industries ORDER BY code").fetch_all(pool),
+        item_options,
+        in_scope(pool, &prefix, start_ms, end_ms, industry.as_deref()),
+    )?;
+    let cells = Cells { place, time };
     let mut totals = Figures::default();
     for (_, _, f) in &cells.time {
         totals.add(f);
     }
-    let len = to - from + 1;
-    let previous = sel.total(state, from - len, from - 1).await?;
 
     let by_method = sum_by(&cells.time, |r| &r.1);
     let methods = SelectionMethod::ALL
@@ -295,18 +419,6 @@ pub async fn dashboard(state: &AppState, scope: &Scope<'_>, filter: &DashboardFi
     }
 
     // regions below the selected one
-    let children: Vec<(String, String)> = match level {
-        RegionLevel::Province => {
-            sqlx::query_as("SELECT code, name FROM regions WHERE parent_code = $1 AND level = 2 ORDER BY code").bind(&region_code).fetch_all(pool).await?
-        }
-        RegionLevel::City => {
-            let mut v: Vec<(String, String)> =
-                sqlx::query_as("SELECT code, name FROM regions WHERE parent_code = $1 AND level = 3 ORDER BY code").bind(&region_code).fetch_all(pool).await?;
-            v.push((region_code.clone(), format!("{}(市本级)", names.get(&region_code).cloned().unwrap_or_default())));
-            v
-        }
-        RegionLevel::County => Vec::new(),
-    };
     let by_region = sum_by(&cells.place, |r| &r.0);
     let regions = ranked(
         children
@@ -315,7 +427,6 @@ pub async fn dashboard(state: &AppState, scope: &Scope<'_>, filter: &DashboardFi
             .collect(),
     );
 
-    let all_industries: Vec<(String, String)> = sqlx::query_as("SELECT code, name FROM industries ORDER BY code").fetch_all(pool).await?;
     let by_industry = sum_by(&cells.place, |r| &r.1);
     let industries = ranked(
         all_industries
@@ -336,49 +447,9 @@ pub async fn dashboard(state: &AppState, scope: &Scope<'_>, filter: &DashboardFi
         })
         .collect();
 
-    // firms and complaints in scope
-    let prefix = region::like_prefix(&region_code).unwrap_or_default();
-    let stars_rows: Vec<(i64, i64)> = sqlx::query_as(
-        "SELECT star_level, COUNT(*) FROM firms WHERE status = 'active' AND region_code LIKE $1 AND star_level IS NOT NULL GROUP BY star_level",
-    )
-    .bind(&prefix)
-    .fetch_all(pool)
-    .await?;
-    let stars = (1..=5).map(|l| (l.to_string(), stars_rows.iter().find(|r| r.0 == l).map_or(0, |r| r.1))).collect();
-    let grade_rows: Vec<(String, i64)> = sqlx::query_as(
-        "SELECT credit_grade, COUNT(*) FROM firms WHERE status = 'active' AND region_code LIKE $1 AND credit_grade IS NOT NULL GROUP BY credit_grade",
-    )
-    .bind(&prefix)
-    .fetch_all(pool)
-    .await?;
-    let grades = ["A", "B", "C", "D"].iter().map(|g| (g.to_string(), grade_rows.iter().find(|r| r.0 == *g).map_or(0, |r| r.1))).collect();
-    let active_firms: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM firms WHERE status = 'active' AND region_code LIKE $1").bind(&prefix).fetch_one(pool).await?;
-    let (start_ms, end_ms) = (month_start_ms(from), month_start_ms(to + 1));
-    let new_firms: i64 = sqlx::query_scalar(
-        "SELECT COUNT(*) FROM firms WHERE status IN ('active', 'suspended', 'expelled') AND region_code LIKE $1 \
-         AND registered_at >= $2 AND registered_at < $3",
-    )
-    .bind(&prefix)
-    .bind(start_ms)
-    .bind(end_ms)
-    .fetch_one(pool)
-    .await?;
-    let mut s = Sql::new("SELECT COUNT(*) FROM complaints WHERE region_code LIKE ");
-    s.bind(prefix.as_str()).push(" AND created_at >= ").bind(start_ms).push(" AND created_at < ").bind(end_ms);
-    if let Some(i) = &industry {
-        s.push(" AND industry_code = ").bind(i.as_str());
-    }
-    let (complaints,): (i64,) = s.query_as().fetch_one(pool).await?;
-
     // filter choices
     let industry_options: Vec<(String, String)> =
         all_industries.into_iter().filter(|(code, _)| own_industry.as_ref().is_none_or(|i| i == code)).collect();
-    let mut s = Sql::new("SELECT code, name FROM service_items");
-    if let Some(i) = &industry {
-        s.push(" WHERE industry_code = ").bind(i.as_str());
-    }
-    s.push(" ORDER BY code");
-    let item_options: Vec<(String, String)> = s.query_as().fetch_all(pool).await?;
 
     Ok(Dashboard {
         filter: applied,
@@ -391,11 +462,11 @@ pub async fn dashboard(state: &AppState, scope: &Scope<'_>, filter: &DashboardFi
         regions,
         industries,
         heat,
-        stars,
-        grades,
-        active_firms,
-        new_firms,
-        complaints,
+        stars: firms.stars,
+        grades: firms.grades,
+        active_firms: firms.active,
+        new_firms: firms.new,
+        complaints: firms.complaints,
         industry_options,
         item_options,
         charts: Default::default(),
@@ -419,5 +490,19 @@ mod unit {
         assert_eq!(month_key(m - 3), "2025-12");
         // 2026-03-01 00:00 Shanghai is 2026-02-28 16:00 UTC
         assert_eq!(month_start_ms(m), 1_772_294_400_000);
+    }
+
+    #[test]
+    fn whole_calendar_years_are_read_as_years() {
+        let m = |s| parse_month(s).unwrap();
+        assert_eq!(periods(m("2026-03"), m("2026-05")), ["2026-03", "2026-04", "2026-05"]);
+        assert_eq!(periods(m("2025-01"), m("2025-12")), ["2025"]);
+        assert_eq!(periods(m("2025-02"), m("2026-01")).len(), 12, "twelve months across a new year are no whole year");
+        assert_eq!(periods(m("2023-11"), m("2026-02")), ["2023-11", "2023-12", "2024", "2025", "2026-01", "2026-02"]);
+        // the periods cover exactly the months: no month twice, none left out
+        for (a, b) in [("2021-07", "2026-06"), ("2024-01", "2026-12"), ("2026-12", "2026-12")] {
+            let months: i64 = periods(m(a), m(b)).iter().map(|p| if p.len() == 4 { 12 } else { 1 }).sum();
+            assert_eq!(months, m(b) - m(a) + 1, "{a}..{b}");
+        }
     }
 }

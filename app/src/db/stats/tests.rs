@@ -221,7 +221,7 @@ fn slice<'a>(v: &'a [crate::model::dashboard::Slice], key: &str) -> &'a Figures 
 }
 
 /// Every row of both summary tables, in key order, as text.
-async fn snapshot(app: &TestApp) -> (Vec<String>, Vec<String>, Vec<String>) {
+async fn snapshot(app: &TestApp) -> (Vec<String>, Vec<String>) {
     let m = MEASURES.join(", ");
     let rows = |sql: String| {
         let pool = app.state.pool.clone();
@@ -242,8 +242,7 @@ async fn snapshot(app: &TestApp) -> (Vec<String>, Vec<String>, Vec<String>) {
     };
     (
         rows(format!("SELECT day, month, region_code, city_code, industry_code, item_id, method, funding, {m} FROM stats_daily ORDER BY day, region_code, industry_code, item_id, method, funding")).await,
-        rows(format!("SELECT month, region_code, city_code, industry_code, method, funding, {m} FROM stats_monthly ORDER BY month, region_code, industry_code, method, funding")).await,
-        rows(format!("SELECT month, city_code, industry_code, method, {m} FROM stats_city_monthly ORDER BY month, city_code, industry_code, method")).await,
+        rows(format!("SELECT level, region_code, parent_code, method, funding, period, industry_code, {m} FROM stats_cube ORDER BY level, region_code, method, funding, period, industry_code")).await,
     )
 }
 
@@ -311,6 +310,28 @@ async fn hand_checked_figures_by_month_region_industry_method_and_item() {
     f.grain = "quarter".into();
     let q = view(app, &admin(), &f).await;
     assert_eq!(q.trend.iter().map(|s| (s.key.as_str(), s.figures.published)).collect::<Vec<_>>(), vec![("2026-Q3", 0), ("2026-Q4", 5)]);
+
+    // a whole calendar year: regions, industries and the previous period are read from the
+    // year rows, the trend from the month rows; both give the same figures
+    let y = view(app, &admin(), &filter("2026-01", "2026-12")).await;
+    assert_eq!(y.totals.published, 6, "P7 in July too");
+    let sum = |slices: &[crate::model::dashboard::Slice]| {
+        let mut f = Figures::default();
+        slices.iter().for_each(|s| f.add(&s.figures));
+        f
+    };
+    assert_eq!(sum(&y.regions), y.totals);
+    assert_eq!(sum(&y.industries), y.totals);
+    assert_eq!(view(app, &admin(), &filter("2027-01", "2027-12")).await.previous, y.totals);
+    // and so for a city, with a method and a funding
+    let mut f = filter("2026-01", "2026-12");
+    (f.region, f.method, f.funding) = ("510100".into(), "random_draw".into(), "social".into());
+    let c = view(app, &admin(), &f).await;
+    assert_eq!(c.totals.published, 1, "P6");
+    assert_eq!(sum(&c.regions), c.totals);
+    f.from = "2027-01".into();
+    f.to = "2027-12".into();
+    assert_eq!(view(app, &admin(), &f).await.previous, c.totals);
 
     // drill into 成都: its counties plus 市本级 (P4); 锦江区 P1 P6, 青羊区 P2
     let mut f = filter("2026-09", "2026-11");
@@ -443,7 +464,7 @@ async fn changes_move_the_figures_and_equal_a_rebuild() {
     // the 自流井区·ZJ rows it alone made are gone
     sqlx::query("UPDATE procurements SET status = 'draft', published_at = NULL WHERE code = 'ZJCS-T5'").execute(&app.state.pool).await.unwrap();
     drain_all(&app.state, TEST_NOW_MS).await.unwrap();
-    let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM stats_monthly WHERE region_code = '510302' AND industry_code = 'ZJ'").fetch_one(&app.state.pool).await.unwrap();
+    let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM stats_cube WHERE region_code = '510302' AND industry_code = 'ZJ'").fetch_one(&app.state.pool).await.unwrap();
     assert_eq!(n, 0);
     let after = snapshot(app).await;
     rebuild(&app.state.pool, app.backend()).await.unwrap();
@@ -462,9 +483,16 @@ async fn incremental_tables_equal_a_rebuild_on_the_demo_market() {
     assert_eq!(queued(&app).await, 0, "the demo load ends with a rebuild that empties the queue");
     let rebuilt = snapshot(&app).await;
     assert!(rebuilt.1.len() > 50, "the demo market has figures: {}", rebuilt.1.len());
-    assert!(rebuilt.2.len() > 10 && rebuilt.2.len() < rebuilt.1.len(), "the per-city table sums the monthly one: {}", rebuilt.2.len());
+    let (in_cube, published): (i64, i64) = sqlx::query_as(
+        "SELECT (SELECT CAST(SUM(published) AS BIGINT) FROM stats_cube WHERE level = 1 AND method = '*' AND funding = '*' AND length(period) = 4), \
+         (SELECT COUNT(*) FROM procurements WHERE published_at IS NOT NULL)",
+    )
+    .fetch_one(&pool)
+    .await
+    .unwrap();
+    assert_eq!(in_cube, published, "the province's year rows over every method and funding count every published project once");
     // build the tables again change by change: every procurement queued
-    for table in ["stats_daily", "stats_monthly", "stats_city_monthly", "stats_contrib"] {
+    for table in ["stats_daily", "stats_cube", "stats_contrib"] {
         sqlx::query(&format!("DELETE FROM {table}")).execute(&pool).await.unwrap();
     }
     // every procurement queued twice (a change queues it once per row touched)

@@ -82,14 +82,9 @@ impl ProcRow {
     }
 }
 
-/// Begins a write transaction. On SQLite it takes the write lock at once
-/// (`BEGIN IMMEDIATE`), so concurrent writers queue on the busy timeout instead
-/// of failing when a read lock cannot be upgraded; PostgreSQL locks rows.
+/// Begins a write transaction: [`super::begin_write_on`] the state's pool.
 pub async fn begin_write(state: &AppState) -> Result<Tx<'static>, sqlx::Error> {
-    match state.backend {
-        super::Backend::Sqlite => state.pool.begin_with("BEGIN IMMEDIATE").await,
-        super::Backend::Postgres => state.pool.begin().await,
-    }
+    super::begin_write_on(&state.pool).await
 }
 
 /// Loads by code (any state).
