@@ -215,7 +215,9 @@ mod tests {
                 if name.ends_with("_rebuild") || out.iter().any(|(n, _): &(String, Vec<String>)| *n == name) {
                     continue;
                 }
-                let body = &part[part.find('(').unwrap() + 1..part.find(");").unwrap()];
+                // the body ends at `);` or at a line opening with `)` (`) WITHOUT ROWID;`)
+                let end = [part.find(");"), part.find("\n)")].into_iter().flatten().min().unwrap();
+                let body = &part[part.find('(').unwrap() + 1..end];
                 let cols = body
                     .lines()
                     .map(str::trim)
