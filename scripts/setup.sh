@@ -5,16 +5,6 @@
 source "$(dirname "$0")/lib.sh"
 WANT_TEST=0; [[ "${1:-}" == "--test" ]] && WANT_TEST=1
 
-apt_install() {
-  local missing=()
-  for pkg in "$@"; do dpkg -s "$pkg" >/dev/null 2>&1 || missing+=("$pkg"); done
-  ((${#missing[@]})) || return 0
-  step "apt-get install ${missing[*]}"
-  local SUDO=""; [[ $(id -u) -ne 0 ]] && SUDO=sudo
-  $SUDO apt-get update -qq || true
-  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
-}
-
 # Node.js/npm (for wasm-opt, ECharts and Playwright) and python3 (test helpers)
 # are on these machines; a bare Debian gets them from its archive.
 command -v npm >/dev/null || apt_install nodejs npm

@@ -4,6 +4,7 @@
 #   2. the same integration tests on a throwaway PostgreSQL 15 cluster (loopback)
 #   3. browser end-to-end tests (Playwright + Debian Chromium; desktop and phone,
 #      JavaScript on and off, axe-core) against a freshly started server
+#   4. the OCDS publication of those servers, validated by libcoveocds
 # Exits non-zero on any failure and prints one summary line.
 source "$(dirname "$0")/lib.sh"
 START=$(date +%s)
@@ -100,5 +101,15 @@ if BASE_URL="http://127.0.0.1:$E2E_PORT" TRADING_URL="http://127.0.0.1:$TRADING_
   record "e2e" ok
 else
   record "e2e" FAILED
+fi
+
+# the demo market's months, then the trading server's, whose processes the browser
+# tests just took through every method to final awards
+step "OCDS publication validated by libcoveocds (demo server, then trading server)"
+if "$ROOT/scripts/ocds-check.sh" "http://127.0.0.1:$E2E_PORT" 2>&1 | tee "$WORK/ocds.out" \
+   && "$ROOT/scripts/ocds-check.sh" "http://127.0.0.1:$TRADING_PORT" 2>&1 | tee -a "$WORK/ocds.out"; then
+  record "ocds" ok
+else
+  record "ocds" FAILED
 fi
 exit $FAILED

@@ -74,11 +74,15 @@ test('price competition: amounts stay sealed (page, HTML, live stream) until ope
   const events: string = await owner.evaluate(() => (window as any).__events.join('\n'));
   const html = await (await owner.request.get(`/announcements/${code}`)).text();
   const api = await (await owner.request.post('/api/trading/announcement', { form: { code } })).text();
+  const ocdsBefore = await owner.request.get(`/api/v1/ocds/records/${code}`);
+  expect(ocdsBefore.ok()).toBeTruthy();
+  const ocds = await ocdsBefore.text();
   const around = (text: string, secret: string) => text.slice(Math.max(0, text.indexOf(secret) - 120), text.indexOf(secret) + 120);
   for (const secret of ['85,241', '8524100', '85241', '90,317', '9031700', '90317', '95,173', '9517300', '95173']) {
     expect(events.indexOf(secret), `live events carry no amount: ${around(events, secret)}`).toBe(-1);
     expect(html.indexOf(secret), `the page carries no amount: ${around(html, secret)}`).toBe(-1);
     expect(api.indexOf(secret), `the API carries no amount: ${around(api, secret)}`).toBe(-1);
+    expect(ocds.indexOf(secret), `the OCDS record carries no amount: ${around(ocds, secret)}`).toBe(-1);
   }
   await advance(owner, deadline - (await advance(owner, 0)) + 60_000);
   await open(owner, code);
@@ -90,6 +94,14 @@ test('price competition: amounts stay sealed (page, HTML, live stream) until ope
   await advance(owner, 8 * DAY);
   await open(owner, code);
   await expect(owner.getByTestId('award')).toContainText('已生效');
+  // the announcement links its open-data record: the award in force, at the opened amount
+  const href = await owner.getByTestId('ocds-link').getAttribute('href');
+  const record = await (await owner.request.get(href!)).json();
+  const compiled = record.records[0].compiledRelease;
+  expect(compiled.tender.status).toBe('complete');
+  expect(compiled.tender.numberOfTenderers).toBe(3);
+  expect(compiled.awards.map((a: any) => [a.status, a.value.amount])).toEqual([['active', 85241]]);
+  expect(record.records[0].releases.map((r: any) => r.tag[0])).toEqual(expect.arrayContaining(['tender', 'tenderUpdate']));
 });
 
 test('direct selection: the choice and its reason are published at once; the firm confirms; final after publicity', async ({ browser }) => {

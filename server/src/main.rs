@@ -8,6 +8,7 @@ mod dashboard_routes;
 mod payment_routes;
 mod verify_draw;
 mod ingest;
+mod ocds_routes;
 
 use app::db::{self, demo::DemoOptions, Backend};
 use app::state::{AppState, Clock, SystemClock};
@@ -81,6 +82,13 @@ struct Cli {
     /// Sender address of notification e-mails.
     #[arg(long, env = "ZJCS_SMTP_FROM", default_value = "noreply@zjcs.localhost", global = true)]
     smtp_from: String,
+    /// The OCID prefix registered with the Open Contracting Partnership, for
+    /// the OCDS publication (`/api/v1/ocds/...`).
+    #[arg(long, env = "ZJCS_OCDS_PREFIX", default_value = "ocds-zjcs00", global = true)]
+    ocds_prefix: String,
+    /// The publisher's name in OCDS packages.
+    #[arg(long, env = "ZJCS_OCDS_PUBLISHER", default_value = "中介超市", global = true)]
+    ocds_publisher: String,
     /// Recompute the statistics summary tables from the raw tables (after a
     /// restore or a bulk import), then exit.
     #[arg(long)]
@@ -337,6 +345,11 @@ async fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
         .merge(payment_routes::routes())
         .merge(dashboard_routes::routes())
         .merge(ingest::routes())
+        .merge(ocds_routes::routes(app::domain::ocds::Publisher {
+            name: cli.ocds_publisher.clone(),
+            prefix: cli.ocds_prefix.clone(),
+            base_url: cli.public_origins.first().cloned().unwrap_or_else(|| format!("http://{}", cli.addr)).trim_end_matches('/').to_string(),
+        }))
         .merge(test_clock_routes(test_clock.clone()))
         .route(
             "/api/{*fn_name}",

@@ -549,3 +549,58 @@ async fn an_objection_carries_an_attachment_only_the_parties_may_read() {
     m.app.run(file_objection(objection(&code, "评审过程中存在程序问题，请核查", None))).await.unwrap();
     assert_eq!(m.page(&code).await.objections.iter().filter(|o| o.file_id.is_none()).count(), 1);
 }
+
+#[tokio::test]
+async fn each_public_change_is_an_ocds_release_and_amounts_stay_sealed_until_opening() {
+    use crate::domain::ocds::{self, Publisher};
+    let m = market(3).await;
+    let publisher = Publisher { name: "中介超市".into(), prefix: "ocds-zjcs00".into(), base_url: "http://127.0.0.1".into() };
+    let pool = &m.app.state.pool;
+    let code = m.publish("price_competition").await;
+    let amounts = ["90317", "85241", "95173"];
+    for (i, amount) in amounts.iter().enumerate() {
+        m.as_firm(i).await;
+        m.app.run(submit_quote(code.clone(), amount.to_string())).await.unwrap();
+    }
+    let p = crate::db::ocds::process(pool, &code).await.unwrap().expect("a published process is published as OCDS");
+    let json = serde_json::to_string(&ocds::record_package(&publisher, "u".into(), &[p], m.app.clock_now())).unwrap();
+    for secret in amounts.iter().map(|a| a.to_string()).chain(m.firms.iter().map(|f| f.1.clone())) {
+        assert!(!json.contains(&secret), "{secret} is public before the deadline");
+    }
+
+    // at the deadline the lowest is selected; it declines and the next ranked follows, confirms, and becomes final
+    m.advance_to(deadline()).await;
+    m.advance_to(deadline() + 3_600_000).await;
+    m.as_firm(1).await;
+    m.app.run(respond_award(code.clone(), "decline".into(), Some("人员已满负荷，无法按期完成".into()))).await.unwrap();
+    m.as_firm(0).await;
+    m.app.run(respond_award(code.clone(), "confirm".into(), None)).await.unwrap();
+    let ends = m.page(&code).await.award.unwrap().publicity_ends_at.unwrap();
+    m.advance_to(ends + 1).await;
+
+    let p = crate::db::ocds::process(pool, &code).await.unwrap().unwrap();
+    let now = m.app.clock_now();
+    let releases = ocds::releases(&publisher, &p, now);
+    let tags: Vec<Vec<&str>> = releases.iter().map(|r| r.tag.iter().map(String::as_str).collect()).collect();
+    assert_eq!(tags[..3], [vec!["tender"], vec!["tenderUpdate", "award"], vec!["awardCancellation", "award"]]);
+    assert!(tags[3].contains(&"awardUpdate"), "the award becoming final is a release: {tags:?}");
+    assert_eq!(releases[1].date, ocds::iso_shanghai(deadline()));
+    let c = ocds::compiled(&publisher, &p, now);
+    assert_eq!(c.ocid, format!("ocds-zjcs00-{code}"));
+    assert_eq!(c.tender.status, "complete");
+    assert_eq!(c.tender.number_of_tenderers, Some(3));
+    assert_eq!(c.tender.value.amount, 100_000.0);
+    let awards: Vec<(&str, f64, &str)> = c.awards.iter().map(|a| (a.status.as_str(), a.value.amount, a.suppliers[0].id.as_str())).collect();
+    let supplier = |i: usize| format!("{}-{}", ocds::ORG_SCHEME, m.firms[i].1);
+    assert_eq!(awards, vec![("cancelled", 85_241.0, supplier(1).as_str()), ("active", 90_317.0, supplier(0).as_str())]);
+
+    // drafts and unknown codes are not published
+    m.as_owner().await;
+    let draft = m.app.run(save_announcement(None, form(&m, "price_competition"), None)).await.unwrap();
+    assert_eq!(crate::db::ocds::process(pool, &draft).await.unwrap(), None);
+    assert_eq!(crate::db::ocds::process(pool, "NO-SUCH-CODE").await.unwrap(), None);
+    // the month's bulk selection finds it
+    let (from, to) = ocds::month_range(&ocds::iso_shanghai(deadline())[..7]).unwrap();
+    let id: i64 = sqlx::query_scalar("SELECT id FROM procurements WHERE code = $1").bind(&code).fetch_one(pool).await.unwrap();
+    assert!(crate::db::ocds::changed_between(pool, from, to).await.unwrap().contains(&id));
+}

@@ -15,6 +15,7 @@ pub mod ingest;
 pub mod oidc;
 pub mod performance;
 pub mod notifications;
+pub mod ocds;
 pub mod files;
 pub mod notices;
 pub mod onboarding;

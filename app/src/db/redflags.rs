@@ -34,6 +34,7 @@
 //! region and industry; for firm subjects the firm's registered region, for owner
 //! and owner–firm subjects the owner's region, both with industry `''` (any:
 //! every regulator of the region sees them).
+use super::sql::id_list;
 use super::{Backend, Pool};
 use crate::domain::money::Fen;
 use crate::domain::procurement::{ProcurementStatus, SelectionMethod};
@@ -70,10 +71,6 @@ pub fn subject_columns(s: &Subject) -> (&'static str, String, Option<i64>, Optio
 /// The procurements of the window: `$1` is the window's start, `$2` now.
 const WINDOW: &str = "p.published_at IS NOT NULL AND p.published_at > $1 AND p.published_at <= $2 AND p.status <> 'cancelled' \
      AND (p.status IN ('closed', 'selected', 'failed') OR EXISTS (SELECT 1 FROM awards aw WHERE aw.procurement_id = p.id))";
-
-fn id_list(ids: &[i64]) -> String {
-    ids.iter().map(|i| i.to_string()).collect::<Vec<_>>().join(",")
-}
 
 type ProcRow = (i64, String, i64, String, String, String, i64, Option<i64>, Option<i64>);
 

@@ -146,3 +146,9 @@ mod tests {
         assert_eq!(s.args, vec![Arg::Int(5), Arg::Text("x%".into())]);
     }
 }
+
+/// Integer ids as a comma-separated SQL list (`IN (…)`): integers only, so
+/// nothing to escape; callers chunk long lists.
+pub fn id_list(ids: &[i64]) -> String {
+    ids.iter().map(|i| i.to_string()).collect::<Vec<_>>().join(",")
+}

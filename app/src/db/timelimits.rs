@@ -38,6 +38,7 @@ mod backfill;
 pub use backfill::backfill;
 
 use super::notifications::{notify, NewNotification};
+use super::sql::id_list;
 use super::Pool;
 use crate::domain::calendar::WorkCalendar;
 use crate::domain::timelimits::{self, Light, Party, Stage};
@@ -249,10 +250,6 @@ pub struct RefreshReport {
 struct Turn {
     clock: ClockRow,
     light: Light,
-}
-
-fn id_list(ids: &[i64]) -> String {
-    ids.iter().map(|i| i.to_string()).collect::<Vec<_>>().join(",")
 }
 
 /// Inserts clocks (50 rows per statement) and sets each row's `id`.

@@ -18,6 +18,7 @@ pub mod markdown;
 pub mod merit;
 pub mod money;
 pub mod notifications;
+pub mod ocds;
 pub mod objection;
 pub mod onboarding;
 pub mod paging;

@@ -160,7 +160,7 @@ fn NotificationItem(n: Notification, mark: ServerAction<MarkNotificationsRead>) 
     let class = format!("card notification kind-{} {}", n.kind.replace(|c: char| !c.is_ascii_alphanumeric() && c != '_', ""), if n.read { "read" } else { "unread" });
     let state = if n.read { t("notifications.read") } else { t("notifications.unread") };
     view! {
-        <li class=class data-testid="notification" data-read=n.read.to_string()>
+        <li class=class data-testid="notification" data-id=n.id.to_string() data-read=n.read.to_string()>
             <p class="notification-head">
                 {kind_key(&n.kind).map(|k| view! { <span class=format!("tag kind-tag kind-{}", n.kind)>{t(k)}</span>" " })}
                 <strong class="notification-title">{n.title.clone()}</strong>

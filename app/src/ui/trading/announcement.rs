@@ -198,6 +198,11 @@ fn AnnouncementBody(first: Announcement, part: PartResult) -> impl IntoView {
                 <div><dt>{t("announcement.published_at")}</dt><dd>{a.published_at.map(format_shanghai).unwrap_or_else(|| "—".into())}</dd></div>
                 <div><dt>{t("trading.deadline")}</dt><dd>{deadline.map(format_shanghai).unwrap_or_else(|| "—".into())}" "<span class="muted">{t("trading.beijing_time")}</span></dd></div>
                 <div><dt>{t("trading.contact")}</dt><dd>{or_dash(format!("{} {}", a.contact_name, a.contact_phone).trim())}</dd></div>
+                {a.published_at.is_some().then(|| view! {
+                    <div><dt>{t("trading.open_data")}</dt><dd>
+                        <a href=format!("/api/v1/ocds/records/{}", a.code) rel="external" data-testid="ocds-link">{t("trading.open_data_link")}</a>
+                    </dd></div>
+                })}
             </dl>
             {(!a.scope.trim().is_empty()).then(|| view! {
                 <h2 class="sub">{t("trading.scope")}</h2>

@@ -1,0 +1,745 @@
+//! Open Contracting Data Standard 1.1 (开放合同数据标准): every selection process
+//! published as OCDS releases, records and packages.
+//!
+//! Pure: the database layer reads one process's facts ([`ProcessFacts`], every
+//! fact with the time it became public) and this module builds what was public
+//! at any moment ([`snapshot`]). A release is published at each change
+//! ([`releases`]): at every instant a fact became public, the snapshot is taken;
+//! when it differs from the one before, it is a release, tagged by what changed
+//! ([`tags`]). The compiled release is the snapshot now, so it equals the merge
+//! of the releases.
+//!
+//! # Mapping
+//! - `ocid` = the configured publisher prefix + `-` + the announcement code.
+//! - Methods ([`SelectionMethod`]): direct selection → `procurementMethod`
+//!   `direct` with the reason in `procurementMethodRationale`; random draw →
+//!   `open`, `procurementMethodDetails` "Random Selection" with the draw's
+//!   published values (commitment, then seed, registrants' hash and ranking);
+//!   price competition → `open` with `awardCriteria` `priceOnly`; merit →
+//!   `open` with `ratedCriteria` and the criteria in `awardCriteriaDetails`.
+//! - Tender status: `active` from publication; `complete` once an award is in
+//!   force; `unsuccessful` when the process failed (no candidate left, too few
+//!   participants); `cancelled` when the owner withdrew it.
+//! - Participants (names) are public from the deadline; amounts from opening.
+//! - Awards: one per candidate that was ever selected (`{code}-A{rank}`):
+//!   `pending` during publicity (公示), `active` once final, `cancelled` when
+//!   the firm declined, lapsed or was disqualified (the next ranked follows).
+//! - Contracts: `pending` once drafted, `active` once both parties signed,
+//!   `terminated` when completed or terminated early, `cancelled` when it lapsed
+//!   unsigned. Payments received are `implementation.transactions`.
+//! - Organizations are identified by their unified social credit code
+//!   (统一社会信用代码) under the org-id scheme [`ORG_SCHEME`].
+//! - Amounts are in CNY (yuan), converted from the stored fen.
+use crate::domain::money::Fen;
+use crate::domain::procurement::{ProcurementStatus, SelectionMethod};
+use crate::domain::time::{civil_from_days, DAY_MS, SHANGHAI_OFFSET_MS};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+/// The OCDS version published.
+pub const VERSION: &str = "1.1";
+/// org-id.guide's register for the unified social credit code.
+pub const ORG_SCHEME: &str = "CN-SAIC";
+/// The classification scheme of the service items (the platform's catalogue).
+pub const ITEM_SCHEME: &str = "ZJCS-SERVICE-ITEM";
+
+/// Who publishes, from the configuration.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Publisher {
+    pub name: String,
+    /// The OCID prefix registered with the Open Contracting Partnership,
+    /// e.g. `ocds-zjcs01`.
+    pub prefix: String,
+    /// The platform's public address, no trailing slash (package and release URLs).
+    pub base_url: String,
+}
+
+impl Publisher {
+    pub fn ocid(&self, code: &str) -> String {
+        format!("{}-{}", self.prefix, code)
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Inputs: one process's facts, each with the time it became public
+// ---------------------------------------------------------------------------
+
+/// An organization: the owner or a firm.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Org {
+    pub credit_code: String,
+    pub name: String,
+    /// The region's name (address).
+    pub region: String,
+}
+
+/// A firm's part: its registration or its sealed quote.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BidFacts {
+    pub firm: Org,
+    pub received_at: i64,
+    /// The opened amount; public from the opening.
+    pub amount: Option<Fen>,
+}
+
+/// A candidate that was selected at some moment.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AwardFacts {
+    pub rank: i64,
+    pub firm: Org,
+    pub amount: Fen,
+    /// When it was selected (publicity began).
+    pub selected_at: i64,
+    /// When it became final (in force).
+    pub final_at: Option<i64>,
+    /// When it ended without effect: declined, lapsed, disqualified, void.
+    pub cancelled_at: Option<i64>,
+}
+
+/// A payment received under a contract.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PaymentFacts {
+    pub id: String,
+    pub amount: Fen,
+    pub paid_at: i64,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ContractFacts {
+    pub code: String,
+    /// The award (candidate rank) it follows.
+    pub rank: i64,
+    pub price: Fen,
+    pub created_at: i64,
+    pub signed_at: Option<i64>,
+    pub due_at: Option<i64>,
+    /// Completed, or terminated early.
+    pub ended_at: Option<i64>,
+    /// Lapsed unsigned.
+    pub lapsed_at: Option<i64>,
+    pub payments: Vec<PaymentFacts>,
+}
+
+/// A random draw's published values.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DrawFacts {
+    pub seed: String,
+    pub registrant_hash: String,
+    /// Credit codes in drawn order.
+    pub ranking: Vec<String>,
+    pub drawn_at: i64,
+}
+
+/// One published selection process.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ProcessFacts {
+    pub code: String,
+    pub title: String,
+    pub project_code: String,
+    pub scope: String,
+    pub item_code: String,
+    pub item_name: String,
+    pub budget: Fen,
+    pub method: SelectionMethod,
+    pub status: ProcurementStatus,
+    pub service_days: i64,
+    pub owner: Org,
+    pub published_at: i64,
+    pub deadline_at: Option<i64>,
+    /// When the participation closed (the deadline passed, or the direct choice).
+    pub closed_at: Option<i64>,
+    /// When the sealed quotes were opened.
+    pub opened_at: Option<i64>,
+    /// When it failed or was cancelled (for those statuses).
+    pub ended_at: Option<i64>,
+    pub cancel_reason: Option<String>,
+    /// Direct selection's published reason.
+    pub direct_reason: Option<String>,
+    /// Random draw: the commitment published with the announcement.
+    pub draw_commitment: Option<String>,
+    pub draw: Option<DrawFacts>,
+    /// Merit selection: the price's weight and the other criteria (name, points).
+    pub price_weight: Option<u32>,
+    pub criteria: Vec<(String, u32)>,
+    pub bids: Vec<BidFacts>,
+    pub awards: Vec<AwardFacts>,
+    pub contracts: Vec<ContractFacts>,
+}
+
+// ---------------------------------------------------------------------------
+// Output: the OCDS 1.1 shapes used here
+// ---------------------------------------------------------------------------
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Value {
+    pub amount: f64,
+    pub currency: String,
+}
+
+impl From<Fen> for Value {
+    fn from(f: Fen) -> Self {
+        Value { amount: f.0 as f64 / 100.0, currency: "CNY".into() }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OrganizationReference {
+    pub id: String,
+    pub name: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Identifier {
+    pub scheme: String,
+    pub id: String,
+    pub legal_name: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Address {
+    pub region: String,
+    pub country_name: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Organization {
+    pub id: String,
+    pub name: String,
+    pub identifier: Identifier,
+    pub address: Address,
+    pub roles: Vec<String>,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Period {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub start_date: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub end_date: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub duration_in_days: Option<i64>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Classification {
+    pub scheme: String,
+    pub id: String,
+    pub description: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Item {
+    pub id: String,
+    pub description: String,
+    pub classification: Classification,
+    pub quantity: f64,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Tender {
+    pub id: String,
+    pub title: String,
+    pub description: String,
+    pub status: String,
+    pub procuring_entity: OrganizationReference,
+    pub items: Vec<Item>,
+    pub value: Value,
+    pub procurement_method: String,
+    pub procurement_method_details: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub procurement_method_rationale: Option<String>,
+    pub main_procurement_category: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub award_criteria: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub award_criteria_details: Option<String>,
+    pub submission_method: Vec<String>,
+    pub tender_period: Period,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub award_period: Option<Period>,
+    pub contract_period: Period,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub number_of_tenderers: Option<i64>,
+    #[serde(skip_serializing_if = "Vec::is_empty", default)]
+    pub tenderers: Vec<OrganizationReference>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Award {
+    pub id: String,
+    pub status: String,
+    pub date: String,
+    pub value: Value,
+    pub suppliers: Vec<OrganizationReference>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Transaction {
+    pub id: String,
+    pub date: String,
+    pub value: Value,
+    pub payer: OrganizationReference,
+    pub payee: OrganizationReference,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Implementation {
+    pub transactions: Vec<Transaction>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Contract {
+    pub id: String,
+    #[serde(rename = "awardID")]
+    pub award_id: String,
+    pub status: String,
+    pub value: Value,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub period: Option<Period>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub date_signed: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub implementation: Option<Implementation>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Release {
+    pub ocid: String,
+    pub id: String,
+    pub date: String,
+    pub tag: Vec<String>,
+    pub initiation_type: String,
+    pub language: String,
+    pub parties: Vec<Organization>,
+    pub buyer: OrganizationReference,
+    pub tender: Tender,
+    #[serde(skip_serializing_if = "Vec::is_empty", default)]
+    pub awards: Vec<Award>,
+    #[serde(skip_serializing_if = "Vec::is_empty", default)]
+    pub contracts: Vec<Contract>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PublisherInfo {
+    pub name: String,
+    pub uri: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ReleasePackage {
+    pub uri: String,
+    pub version: String,
+    pub published_date: String,
+    pub publisher: PublisherInfo,
+    pub publication_policy: String,
+    pub releases: Vec<Release>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Record {
+    pub ocid: String,
+    pub releases: Vec<Release>,
+    pub compiled_release: Release,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RecordPackage {
+    pub uri: String,
+    pub version: String,
+    pub published_date: String,
+    pub publisher: PublisherInfo,
+    pub publication_policy: String,
+    pub records: Vec<Record>,
+}
+
+// ---------------------------------------------------------------------------
+// Building
+// ---------------------------------------------------------------------------
+
+/// ISO 8601 date-time in Asia/Shanghai, `2026-11-27T09:30:00+08:00`.
+pub fn iso_shanghai(epoch_ms: i64) -> String {
+    let local = epoch_ms + SHANGHAI_OFFSET_MS;
+    let (y, m, d) = civil_from_days(local.div_euclid(DAY_MS));
+    let s = local.rem_euclid(DAY_MS) / 1000;
+    format!("{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}+08:00", s / 3600, (s / 60) % 60, s % 60)
+}
+
+fn reference(o: &Org) -> OrganizationReference {
+    OrganizationReference { id: party_id(o), name: o.name.clone() }
+}
+
+fn party_id(o: &Org) -> String {
+    format!("{ORG_SCHEME}-{}", o.credit_code)
+}
+
+fn seen(at: Option<i64>, t: i64) -> bool {
+    at.is_some_and(|a| a <= t)
+}
+
+/// The award's id: the announcement code and the candidate's rank.
+pub fn award_id(code: &str, rank: i64) -> String {
+    format!("{code}-A{rank}")
+}
+
+fn award_status(a: &AwardFacts, t: i64) -> &'static str {
+    if seen(a.cancelled_at, t) {
+        "cancelled"
+    } else if seen(a.final_at, t) {
+        "active"
+    } else {
+        "pending"
+    }
+}
+
+fn contract_status(c: &ContractFacts, t: i64) -> &'static str {
+    if seen(c.lapsed_at, t) {
+        "cancelled"
+    } else if seen(c.ended_at, t) {
+        "terminated"
+    } else if seen(c.signed_at, t) {
+        "active"
+    } else {
+        "pending"
+    }
+}
+
+fn tender_status(p: &ProcessFacts, t: i64) -> &'static str {
+    match p.status {
+        ProcurementStatus::Cancelled if seen(p.ended_at, t) => "cancelled",
+        ProcurementStatus::Failed if seen(p.ended_at, t) => "unsuccessful",
+        _ if p.awards.iter().any(|a| a.selected_at <= t && award_status(a, t) == "active") => "complete",
+        _ => "active",
+    }
+}
+
+fn method_fields(p: &ProcessFacts, t: i64) -> (&'static str, String, Option<String>, Option<&'static str>, Option<String>) {
+    match p.method {
+        SelectionMethod::Direct => ("direct", "直接选取 (Direct selection)".into(), p.direct_reason.clone(), None, None),
+        SelectionMethod::RandomDraw => {
+            let mut details = String::from("Random Selection (随机抽取)");
+            if let Some(c) = &p.draw_commitment {
+                details.push_str(&format!("; commitment (sha256 of the secret seed): {c}"));
+            }
+            if let Some(d) = p.draw.as_ref().filter(|d| d.drawn_at <= t) {
+                details.push_str(&format!(
+                    "; seed: {}; registrants' hash: {}; drawn order: {}",
+                    d.seed,
+                    d.registrant_hash,
+                    d.ranking.join(", ")
+                ));
+            }
+            ("open", details, None, None, None)
+        }
+        SelectionMethod::PriceCompetition => ("open", "竞价选取 (Price competition, sealed quotes)".into(), None, Some("priceOnly"), None),
+        SelectionMethod::Merit => {
+            // the points, when the announcement published them
+            let details = p.price_weight.map(|w| {
+                let mut parts = vec![format!("价格 (price): {w}")];
+                parts.extend(p.criteria.iter().map(|(name, points)| format!("{name}: {points}")));
+                parts.join("; ")
+            });
+            ("open", "竞争性评选 (Merit scoring)".into(), None, Some("ratedCriteria"), details)
+        }
+    }
+}
+
+/// What was public at `t` (epoch ms), as a release without id, date or tag.
+pub fn snapshot(publisher: &Publisher, p: &ProcessFacts, t: i64) -> Release {
+    let closed = seen(p.closed_at, t);
+    let bids: Vec<&BidFacts> = if closed { p.bids.iter().filter(|b| b.received_at <= t).collect() } else { Vec::new() };
+    let awards: Vec<&AwardFacts> = p.awards.iter().filter(|a| a.selected_at <= t).collect();
+    let contracts: Vec<&ContractFacts> = p.contracts.iter().filter(|c| c.created_at <= t).collect();
+
+    // parties, each once, with every role it has at `t`
+    let mut parties: BTreeMap<String, (Org, Vec<&'static str>)> = BTreeMap::new();
+    let mut role = |o: &Org, r: &'static str| {
+        let e = parties.entry(party_id(o)).or_insert_with(|| (o.clone(), Vec::new()));
+        if !e.1.contains(&r) {
+            e.1.push(r);
+        }
+    };
+    role(&p.owner, "buyer");
+    role(&p.owner, "procuringEntity");
+    for b in &bids {
+        role(&b.firm, "tenderer");
+    }
+    for a in &awards {
+        role(&a.firm, "supplier");
+    }
+    let by_rank: BTreeMap<i64, &AwardFacts> = p.awards.iter().map(|a| (a.rank, a)).collect();
+    let mut out_contracts = Vec::new();
+    for c in &contracts {
+        let firm = by_rank.get(&c.rank).map(|a| &a.firm);
+        let paid: Vec<&PaymentFacts> = c.payments.iter().filter(|x| x.paid_at <= t).collect();
+        let transactions: Vec<Transaction> = match firm {
+            Some(f) => paid
+                .iter()
+                .map(|x| Transaction {
+                    id: x.id.clone(),
+                    date: iso_shanghai(x.paid_at),
+                    value: x.amount.into(),
+                    payer: reference(&p.owner),
+                    payee: reference(f),
+                })
+                .collect(),
+            None => Vec::new(),
+        };
+        if !transactions.is_empty() {
+            role(&p.owner, "payer");
+            if let Some(f) = firm {
+                role(f, "payee");
+            }
+        }
+        let signed = c.signed_at.filter(|s| *s <= t);
+        out_contracts.push(Contract {
+            id: c.code.clone(),
+            award_id: award_id(&p.code, c.rank),
+            status: contract_status(c, t).into(),
+            value: c.price.into(),
+            period: signed.map(|s| Period { start_date: Some(iso_shanghai(s)), end_date: c.due_at.map(iso_shanghai), duration_in_days: None }),
+            date_signed: signed.map(iso_shanghai),
+            implementation: (!transactions.is_empty()).then_some(Implementation { transactions }),
+        });
+    }
+
+    let (method, details, rationale, criteria, criteria_details) = method_fields(p, t);
+    let mut tenderers: Vec<OrganizationReference> = Vec::new();
+    for b in &bids {
+        let r = reference(&b.firm);
+        if !tenderers.contains(&r) {
+            tenderers.push(r);
+        }
+    }
+    let ocid = publisher.ocid(&p.code);
+    Release {
+        ocid: ocid.clone(),
+        id: String::new(),
+        date: String::new(),
+        tag: Vec::new(),
+        initiation_type: "tender".into(),
+        language: "zh".into(),
+        parties: parties
+            .into_values()
+            .map(|(o, roles)| Organization {
+                id: party_id(&o),
+                name: o.name.clone(),
+                identifier: Identifier { scheme: ORG_SCHEME.into(), id: o.credit_code.clone(), legal_name: o.name.clone() },
+                address: Address { region: o.region.clone(), country_name: "中国".into() },
+                roles: roles.into_iter().map(String::from).collect(),
+            })
+            .collect(),
+        buyer: reference(&p.owner),
+        tender: Tender {
+            id: p.code.clone(),
+            title: p.title.clone(),
+            description: p.scope.clone(),
+            status: tender_status(p, t).into(),
+            procuring_entity: reference(&p.owner),
+            items: vec![Item {
+                id: "1".into(),
+                description: p.item_name.clone(),
+                classification: Classification { scheme: ITEM_SCHEME.into(), id: p.item_code.clone(), description: p.item_name.clone() },
+                quantity: 1.0,
+            }],
+            value: p.budget.into(),
+            procurement_method: method.into(),
+            procurement_method_details: details,
+            procurement_method_rationale: rationale,
+            main_procurement_category: "services".into(),
+            award_criteria: criteria.map(String::from),
+            award_criteria_details: criteria_details,
+            submission_method: vec!["electronicSubmission".into()],
+            tender_period: Period { start_date: Some(iso_shanghai(p.published_at)), end_date: p.deadline_at.map(iso_shanghai), duration_in_days: None },
+            award_period: p.closed_at.filter(|c| *c <= t).map(|c| Period { start_date: Some(iso_shanghai(c)), ..Period::default() }),
+            contract_period: Period { duration_in_days: Some(p.service_days), ..Period::default() },
+            number_of_tenderers: closed.then_some(tenderers.len() as i64),
+            tenderers,
+        },
+        awards: awards
+            .iter()
+            .map(|a| Award {
+                id: award_id(&p.code, a.rank),
+                status: award_status(a, t).into(),
+                date: iso_shanghai(a.selected_at),
+                value: a.amount.into(),
+                suppliers: vec![reference(&a.firm)],
+            })
+            .collect(),
+        contracts: out_contracts,
+    }
+}
+
+/// Every instant at which a fact became public, in order.
+pub fn change_times(p: &ProcessFacts) -> Vec<i64> {
+    let mut times = vec![p.published_at];
+    times.extend([p.closed_at, p.opened_at, p.ended_at].into_iter().flatten());
+    times.extend(p.draw.as_ref().map(|d| d.drawn_at));
+    times.extend(p.bids.iter().map(|b| b.received_at));
+    for a in &p.awards {
+        times.push(a.selected_at);
+        times.extend([a.final_at, a.cancelled_at].into_iter().flatten());
+    }
+    for c in &p.contracts {
+        times.push(c.created_at);
+        times.extend([c.signed_at, c.ended_at, c.lapsed_at].into_iter().flatten());
+        times.extend(c.payments.iter().map(|x| x.paid_at));
+    }
+    times.retain(|t| *t >= p.published_at);
+    times.sort_unstable();
+    times.dedup();
+    times
+}
+
+/// The release tags for a change from `before` (none for the first release) to `after`.
+pub fn tags(before: Option<&Release>, after: &Release) -> Vec<String> {
+    let Some(b) = before else { return vec!["tender".into()] };
+    let mut tags: Vec<&str> = Vec::new();
+    if b.tender != after.tender {
+        tags.push(if after.tender.status == "cancelled" && b.tender.status != "cancelled" { "tenderCancellation" } else { "tenderUpdate" });
+    }
+    let old_awards: BTreeMap<&str, &Award> = b.awards.iter().map(|a| (a.id.as_str(), a)).collect();
+    for a in &after.awards {
+        let tag = match old_awards.get(a.id.as_str()) {
+            None => "award",
+            Some(old) if *old == a => continue,
+            Some(old) if a.status == "cancelled" && old.status != "cancelled" => "awardCancellation",
+            Some(_) => "awardUpdate",
+        };
+        if !tags.contains(&tag) {
+            tags.push(tag);
+        }
+    }
+    let old_contracts: BTreeMap<&str, &Contract> = b.contracts.iter().map(|c| (c.id.as_str(), c)).collect();
+    for c in &after.contracts {
+        let mut add = |tag: &'static str| {
+            if !tags.contains(&tag) {
+                tags.push(tag);
+            }
+        };
+        let Some(old) = old_contracts.get(c.id.as_str()) else {
+            add("contract");
+            if c.implementation.is_some() {
+                add("implementation");
+            }
+            continue;
+        };
+        if old.implementation != c.implementation {
+            add(if old.implementation.is_none() { "implementation" } else { "implementationUpdate" });
+        }
+        let (mut o, mut n) = ((*old).clone(), c.clone());
+        o.implementation = None;
+        n.implementation = None;
+        if o != n {
+            add(if c.status == "terminated" && old.status != "terminated" { "contractTermination" } else { "contractUpdate" });
+        }
+    }
+    if tags.is_empty() && b.parties != after.parties {
+        tags.push("tenderUpdate");
+    }
+    tags.into_iter().map(String::from).collect()
+}
+
+/// The release id at `t`: the ocid and the instant (epoch ms), unique and stable.
+pub fn release_id(ocid: &str, t: i64) -> String {
+    format!("{ocid}-{t}")
+}
+
+/// A release at each change, oldest first, up to `now`.
+pub fn releases(publisher: &Publisher, p: &ProcessFacts, now: i64) -> Vec<Release> {
+    timed_releases(publisher, p, now).into_iter().map(|(_, r)| r).collect()
+}
+
+/// The releases dated in `[from, to)` (epoch ms), up to `now`: a month's bulk package.
+pub fn releases_between(publisher: &Publisher, p: &ProcessFacts, from: i64, to: i64, now: i64) -> Vec<Release> {
+    timed_releases(publisher, p, now.min(to - 1)).into_iter().filter(|(t, _)| *t >= from).map(|(_, r)| r).collect()
+}
+
+fn timed_releases(publisher: &Publisher, p: &ProcessFacts, now: i64) -> Vec<(i64, Release)> {
+    let mut out: Vec<(i64, Release)> = Vec::new();
+    for t in change_times(p).into_iter().filter(|t| *t <= now) {
+        let mut r = snapshot(publisher, p, t);
+        let tag = tags(out.last().map(|(_, r)| r), &r);
+        if tag.is_empty() {
+            continue;
+        }
+        r.id = release_id(&r.ocid, t);
+        r.date = iso_shanghai(t);
+        r.tag = tag;
+        out.push((t, r));
+    }
+    out
+}
+
+/// `[from, to)` in epoch ms of a `YYYY-MM` month in Asia/Shanghai; `None` when malformed.
+pub fn month_range(month: &str) -> Option<(i64, i64)> {
+    let b = month.as_bytes();
+    if b.len() != 7 || b[4] != b'-' || !b[..4].iter().chain(&b[5..]).all(u8::is_ascii_digit) {
+        return None;
+    }
+    let y: i64 = month[..4].parse().ok()?;
+    let m: u32 = month[5..].parse().ok()?;
+    if !(1..=12).contains(&m) || y < 1970 {
+        return None;
+    }
+    let (ny, nm) = if m == 12 { (y + 1, 1) } else { (y, m + 1) };
+    Some((crate::domain::time::shanghai_midnight_ms(y, m, 1), crate::domain::time::shanghai_midnight_ms(ny, nm, 1)))
+}
+
+/// The compiled release: what is public now, dated at the last change.
+pub fn compiled(publisher: &Publisher, p: &ProcessFacts, now: i64) -> Release {
+    let last = change_times(p).into_iter().filter(|t| *t <= now).last().unwrap_or(p.published_at);
+    let mut r = snapshot(publisher, p, now);
+    r.id = release_id(&r.ocid, last);
+    r.date = iso_shanghai(last);
+    r.tag = vec!["compiled".into()];
+    r
+}
+
+/// The publication policy's address.
+pub fn policy_url(publisher: &Publisher) -> String {
+    format!("{}/open-data", publisher.base_url)
+}
+
+fn publisher_info(publisher: &Publisher) -> PublisherInfo {
+    PublisherInfo { name: publisher.name.clone(), uri: publisher.base_url.clone() }
+}
+
+/// A release package of the given releases, at `uri`.
+pub fn release_package(publisher: &Publisher, uri: String, releases: Vec<Release>, now: i64) -> ReleasePackage {
+    ReleasePackage {
+        uri,
+        version: VERSION.into(),
+        published_date: iso_shanghai(now),
+        publisher: publisher_info(publisher),
+        publication_policy: policy_url(publisher),
+        releases,
+    }
+}
+
+/// A record package: each process's releases and its compiled release.
+pub fn record_package(publisher: &Publisher, uri: String, processes: &[ProcessFacts], now: i64) -> RecordPackage {
+    RecordPackage {
+        uri,
+        version: VERSION.into(),
+        published_date: iso_shanghai(now),
+        publisher: publisher_info(publisher),
+        publication_policy: policy_url(publisher),
+        records: processes
+            .iter()
+            .map(|p| Record { ocid: publisher.ocid(&p.code), releases: releases(publisher, p, now), compiled_release: compiled(publisher, p, now) })
+            .collect(),
+    }
+}
+
+#[cfg(test)]
+#[path = "ocds_tests.rs"]
+mod tests;
