@@ -4,14 +4,19 @@
 #     libcoveocds   OCDS data review / JSON Schema validation (CLI libcoveocds)
 #     schemathesis  property-based API tests from an OpenAPI document (CLI schemathesis, st)
 #   (OCP's Cardinal is not here: its PyPI wheel is a Python binding with coverage() only,
-#   no `ocdscardinal indicators`; the crate is not on this machine's crates.io mirror, but
-#   the PyPI sdist carries the whole Rust source, to build with cargo when it is needed.)
+#   no `ocdscardinal indicators`; scripts/cardinal.sh builds the CLI from the PyPI sdist.)
 #   and $ZJCS_CACHE/py/ocds-standard-1__1__5.zip, for `libcoveocds --standard-zip ZIP`:
 #     libcoveocds otherwise downloads the standard from GitHub, which these machines can't
 #     reach. Built from PyPI alone: the OCDS 1.1.5 release schema that ocdsextensionregistry's
 #     sdist ships as a test fixture, the 1.1.5 release package schema from ocdskit's, and the
 #     closed codelists (the schema's enums) as CSVs. Open codelists are absent, so unknown open-codelist codes
 #     go unreported; release packages only (no record-package schema).
+#     The bid extension v1.1.3 (`bids`, which the publication declares in `extensions`) is merged
+#     into that release schema: libcoveocds would fetch the extension from GitHub, which these
+#     machines can't reach (it then reports the extension as not fetched, and ocds-check.sh
+#     accepts exactly that). Its patch is read from ocdskit's sdist fixture b/release-schema.json,
+#     a profile built from that extension: every field annotated as coming from
+#     .../ocds_bid_extension/v1.1.3/release-schema.json, nothing else.
 # A stamp keyed by the pins and the interpreter makes a repeat run instant and offline.
 # Prints nothing when all is in place; progress goes through note/step.
 source "$(dirname "$0")/lib.sh"
@@ -33,7 +38,7 @@ if [[ -z "$PY" ]] || ! usable "$PY"; then
   PY=/usr/bin/python3
   usable "$PY" || { echo "pytools: $PY cannot make a virtualenv (need Python >= 3.10 with ensurepip)" >&2; exit 1; }
 fi
-WANT="$("$PY" -c 'import sys; print(sys.executable, sys.version.split()[0])') ${PINS[*]} ocdskit-sdist==$OCDSKIT_SDIST_VERSION ocdsextensionregistry-sdist==$REGISTRY_SDIST_VERSION"
+WANT="$("$PY" -c 'import sys; print(sys.executable, sys.version.split()[0])') ${PINS[*]} ocdskit-sdist==$OCDSKIT_SDIST_VERSION ocdsextensionregistry-sdist==$REGISTRY_SDIST_VERSION bid-extension==v1.1.3"
 
 if [[ -f "$PY_DIR/.pytools-stamp" && "$(cat "$PY_DIR/.pytools-stamp")" == "$WANT" ]] \
    && "$PY_DIR/bin/python" -c '' 2>/dev/null \
@@ -68,6 +73,33 @@ release = fixture(registry, "release-schema.json")
 base = "https://standard.open-contracting.org/schema/1__1__5/"
 if release.get("id") != base + "release-schema.json" or len(release.get("definitions", {})) < 20:
     sys.exit(f"unexpected release schema in {registry}: {release.get('id')}")
+# the bid extension v1.1.3's patch, from the profile fixture that merged it (see the header)
+BID = "https://raw.githubusercontent.com/open-contracting/ocds_bid_extension/v1.1.3/release-schema.json"
+profile = fixture(sdist, "b/release-schema.json")
+def strip(node):
+    if isinstance(node, dict):
+        return {k: strip(v) for k, v in node.items() if k != "extension"}
+    if isinstance(node, list):
+        return [strip(v) for v in node]
+    return node
+def from_bid(definition):
+    out = {k: strip(v) for k, v in definition.items() if k not in ("properties", "extension")}
+    out["properties"] = {k: strip(v) for k, v in definition["properties"].items() if v.get("extension") == BID}
+    return out
+bids = profile["properties"]["bids"]
+if bids.get("extension") != BID:
+    sys.exit(f"unexpected bids in {sdist} b/release-schema.json: {bids.get('extension')}")
+patch = {k: bids[k] for k in ("title", "description", "$ref")}
+definitions = {name: from_bid(profile["definitions"][name]) for name in ("Bids", "Bid", "BidsStatistic")}
+shape = {name: sorted(d["properties"]) for name, d in definitions.items()}
+if shape != {"Bids": ["details", "statistics"], "Bid": ["date", "documents", "id", "status", "tenderers", "value"],
+             "BidsStatistic": ["date", "id", "measure", "notes", "relatedLot", "value"]} \
+   or {"valid", "disqualified"} - set(definitions["Bid"]["properties"]["status"]["enum"]):
+    sys.exit(f"unexpected bid extension fields in {sdist} b/release-schema.json: {shape}")
+if "bids" in release["properties"] or set(definitions) & set(release["definitions"]):
+    sys.exit("the standard's release schema already has bids")
+release["properties"]["bids"] = patch
+release["definitions"].update(definitions)
 codelists = {}
 def walk(node):
     if isinstance(node, dict):
@@ -80,7 +112,7 @@ def walk(node):
         for value in node:
             walk(value)
 walk(release)
-if not {"currency.csv", "releaseTag.csv", "tenderStatus.csv"} <= codelists.keys():
+if not {"currency.csv", "releaseTag.csv", "tenderStatus.csv", "bidStatus.csv"} <= codelists.keys():
     sys.exit(f"unexpected release schema in {sdist}: codelists {sorted(codelists)}")
 root = "standard-1__1__5/schema/"
 with zipfile.ZipFile(out + ".tmp", "w", zipfile.ZIP_DEFLATED) as z:
@@ -103,9 +135,10 @@ cat >"$SDIST_DIR/package.json" <<'JSON'
 {"uri": "https://example.com/p.json", "version": "1.1", "publishedDate": "2024-01-01T00:00:00Z",
  "publisher": {"name": "zjcs"}, "releases": [{"ocid": "ocds-zjcs01-1", "id": "1", "date": "2024-01-01T00:00:00Z",
  "tag": ["tender"], "initiationType": "tender", "tender": {"id": "1", "status": "active",
- "value": {"amount": 100, "currency": "CNY"}}}]}
+ "value": {"amount": 100, "currency": "CNY"}}, "bids": {"details": [{"id": "1-A", "date": "2024-01-01T00:00:00Z",
+ "status": "valid", "tenderers": [{"id": "A", "name": "A"}], "value": {"amount": 90, "currency": "CNY"}}]}}]}
 JSON
 "$PY_DIR/bin/libcoveocds" --standard-zip "$PY_DIR/ocds-standard-1__1__5.zip" "$SDIST_DIR/package.json" \
-  | "$PY_DIR/bin/python" -c 'import json, sys; r = json.load(sys.stdin); e = r["validation_errors"] or r["additional_closed_codelist_values"]; sys.exit(f"libcoveocds self-check: {e}" if e else 0)'
+  | "$PY_DIR/bin/python" -c 'import json, sys; r = json.load(sys.stdin); e = r["validation_errors"] or r["additional_closed_codelist_values"] or r.get("additional_fields"); sys.exit(f"libcoveocds self-check: {e}" if e else 0)'
 printf '%s\n' "$WANT" >"$PY_DIR/.pytools-stamp"
 note "installed: $("$PY_DIR/bin/python" -m pip list --format=freeze 2>/dev/null | grep -E '^(libcoveocds|schemathesis)==' | xargs)"

@@ -5,6 +5,8 @@
 #   3. browser end-to-end tests (Playwright + Debian Chromium; desktop and phone,
 #      JavaScript on and off, axe-core) against a freshly started server
 #   4. the OCDS publication of those servers, validated by libcoveocds
+#   4b. the public read API fuzzed by schemathesis from its OpenAPI document
+#   5. the red flags (#8) compared with OCP's Cardinal run on the demo server's OCDS
 # Exits non-zero on any failure and prints one summary line.
 source "$(dirname "$0")/lib.sh"
 START=$(date +%s)
@@ -69,7 +71,7 @@ for _ in $(seq 1 40); do grep -q ready "$WORK/oidc.log" 2>/dev/null && break; sl
 ZJCS_OIDC_ISSUER="http://127.0.0.1:$OIDC_PORT" ZJCS_OIDC_CLIENT_ID=zjcs-e2e ZJCS_OIDC_CLIENT_SECRET=e2e-secret \
 ZJCS_OIDC_REDIRECT_URL="http://127.0.0.1:$E2E_PORT/auth/oidc/callback" \
 "$CARGO_TARGET_DIR/debug/server" --addr "127.0.0.1:$E2E_PORT" --database-url "sqlite://$WORK/e2e.db" --demo \
-  --sealing-key-file "$WORK/sealing.key" \
+  --sealing-key-file "$WORK/sealing.key" --api-per-minute 100000 \
   >"$WORK/server.log" 2>&1 &
 SERVER_PID=$!
 # a second server whose clock the trading tests move forward (deadlines, publicity)
@@ -103,6 +105,14 @@ else
   record "e2e" FAILED
 fi
 
+# the demo server's public read API (its limit raised for the fuzzer; unit tests cover the limit)
+step "public read API fuzzed from its OpenAPI document (schemathesis)"
+if "$ROOT/scripts/api-check.sh" "http://127.0.0.1:$E2E_PORT" 2>&1 | tee "$WORK/api.out"; then
+  record "api" ok
+else
+  record "api" FAILED
+fi
+
 # the demo market's months, then the trading server's, whose processes the browser
 # tests just took through every method to final awards
 step "OCDS publication validated by libcoveocds (demo server, then trading server)"
@@ -111,5 +121,13 @@ if "$ROOT/scripts/ocds-check.sh" "http://127.0.0.1:$E2E_PORT" 2>&1 | tee "$WORK/
   record "ocds" ok
 else
   record "ocds" FAILED
+fi
+
+# the demo server's red flags against `ocdscardinal indicators` on its compiled releases
+step "red flags agree with OCP's Cardinal on the demo server's OCDS (scripts/cardinal-check.sh)"
+if "$ROOT/scripts/cardinal-check.sh" "http://127.0.0.1:$E2E_PORT" 2>&1 | tee "$WORK/cardinal.out"; then
+  record "cardinal" ok
+else
+  record "cardinal" FAILED
 fi
 exit $FAILED

@@ -9,6 +9,7 @@ mod payment_routes;
 mod verify_draw;
 mod ingest;
 mod ocds_routes;
+mod public_api;
 
 use app::db::{self, demo::DemoOptions, Backend};
 use app::state::{AppState, Clock, SystemClock};
@@ -54,6 +55,9 @@ struct Cli {
     /// Sign-in and sign-up attempts allowed per client address per minute.
     #[arg(long, env = "ZJCS_SIGN_IN_PER_MINUTE", default_value_t = app::state::SIGN_IN_PER_MINUTE, global = true)]
     sign_in_per_minute: u32,
+    /// Requests to the public read API (`/api/v1/`) allowed per client address per minute.
+    #[arg(long, env = "ZJCS_API_PER_MINUTE", default_value_t = public_api::API_PER_MINUTE, global = true)]
+    api_per_minute: u32,
     /// Mark the session cookie `Secure` (set this when served over TLS).
     #[arg(long, env = "ZJCS_SECURE_COOKIES", global = true)]
     secure_cookies: bool,
@@ -337,6 +341,12 @@ async fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
 
     let ctx_state = state.clone();
     let fn_state = state.clone();
+    // the OCDS publisher: its routes, and the open data page (an extension on every request)
+    let publisher = app::domain::ocds::Publisher {
+        name: cli.ocds_publisher.clone(),
+        prefix: cli.ocds_prefix.clone(),
+        base_url: cli.public_origins.first().cloned().unwrap_or_else(|| format!("http://{}", cli.addr)).trim_end_matches('/').to_string(),
+    };
     let app = Router::new()
         .route("/lang/{tag}", get(switch_language))
         .route("/healthz", get(|| async { "ok" }))
@@ -345,11 +355,8 @@ async fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
         .merge(payment_routes::routes())
         .merge(dashboard_routes::routes())
         .merge(ingest::routes())
-        .merge(ocds_routes::routes(app::domain::ocds::Publisher {
-            name: cli.ocds_publisher.clone(),
-            prefix: cli.ocds_prefix.clone(),
-            base_url: cli.public_origins.first().cloned().unwrap_or_else(|| format!("http://{}", cli.addr)).trim_end_matches('/').to_string(),
-        }))
+        .merge(ocds_routes::routes(publisher.clone()))
+        .merge(public_api::routes())
         .merge(test_clock_routes(test_clock.clone()))
         .route(
             "/api/{*fn_name}",
@@ -374,11 +381,13 @@ async fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
         .merge(app::api::oidc::routes(oidc.clone()))
         .layer(axum::Extension(app::api::oidc::OidcHandle(oidc)))
+        .layer(axum::Extension(publisher))
         .layer(axum::middleware::from_fn(files::guard_uploads))
         .layer(axum::middleware::from_fn_with_state(app::payment::PublicBase::from_origins(&cli.public_origins), payment_routes::guard))
         // the audit trail: inside the session layer (it needs the session), around everything else
         .layer(axum::middleware::from_fn_with_state(state.clone(), audit::record))
         .layer(session_layer)
+        .layer(axum::middleware::from_fn_with_state(public_api::Limit::new(cli.api_per_minute, state.clock.clone()), public_api::limit))
         .layer(axum::middleware::from_fn(move |req, next| origin::check(public_origins.clone(), req, next)))
         .layer(tower_http::compression::CompressionLayer::new())
         .with_state(state);

@@ -152,6 +152,7 @@ async fn call(app: &TestApp, endpoint: &str) -> Result<(), AppError> {
         "dashboard/view" => dashboard::get_dashboard(Default::default()).await.map(drop),
         "redflags/list" => redflags::list_redflag_cases("open".into(), "".into(), 1).await.map(drop),
         "redflags/close" => redflags::close_redflag_case(i64::MAX, "矩阵测试结论".into()).await,
+        "redflags/evaluate" => redflags::evaluate_redflags().await.map(drop),
         // @cases:redflags
         "complaints/options" => complaints::get_complaint_options().await.map(drop),
         // an empty form: admitted callers get a field error, nothing is written
@@ -194,6 +195,8 @@ async fn call(app: &TestApp, endpoint: &str) -> Result<(), AppError> {
         "performance/public" => performance::get_performance("".into(), "".into(), 1).await.map(drop),
         "public/timeliness" => timeliness::get_timeliness(Default::default()).await.map(drop),
         // @cases:publicinfo
+        "public/open-data" => open_data::get_open_data().await.map(drop),
+        // @cases:opendata
         other => panic!("no matrix case for server function {other}: add one"),
     }
 }

@@ -16,6 +16,7 @@ pub mod files;
 pub mod notices;
 pub mod notifications;
 pub mod onboarding;
+pub mod open_data;
 pub mod payments;
 pub mod performance;
 pub mod portal;

@@ -14,7 +14,7 @@ pub async fn get_performance(month: String, kind: String, page: i64) -> Result<P
     super::ctx::authorize("performance/public").await?;
     let state = super::ctx::state()?;
     let month = month.trim().to_string();
-    if !month.is_empty() && crate::db::stats::parse_month(&month).is_none() {
+    if !month.is_empty() && crate::domain::time::parse_month(&month).is_none() {
         return Err(AppError::invalid("month", "dashboard.error_month"));
     }
     let kind = match kind.trim() {

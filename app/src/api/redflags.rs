@@ -1,4 +1,5 @@
-//! Red-flag review cases (风险预警): the list and closing a case with a finding.
+//! Red-flag review cases (风险预警): the list and closing a case with a finding;
+//! and the indicators evaluated now over the whole data set (read-only).
 //! Thin: authorise, validate, call `db::redflags` (indicators in `domain::redflags`).
 //!
 //! Scope: operators and administrators reach every case; a regulator reaches
@@ -101,6 +102,76 @@ pub async fn list_redflag_cases(status: String, code: String, page: i64) -> Resu
     }
     let (rows, total) = check(crate::db::redflags::list(&st.pool, &filter, page as u32, PER_PAGE).await)?;
     Ok(Page { items: rows.into_iter().map(RedflagCase::from).collect(), page: page as u32, per_page: PER_PAGE, total })
+}
+
+/// One flag of [`evaluate_redflags`], its subject named by public identifiers.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct EvaluatedFlag {
+    pub code: String,
+    /// `procurement`, `firm`, `owner`, `owner_firm`
+    pub subject_kind: String,
+    /// The announcement code (procurement subjects).
+    pub procurement_code: Option<String>,
+    /// Unified social credit codes (firm, owner and owner–firm subjects).
+    pub firm_credit_code: Option<String>,
+    pub owner_credit_code: Option<String>,
+    pub detail: String,
+}
+
+/// What the nightly run would raise now, over the whole data set (no case is
+/// opened): the settings and thresholds in force, the data set's announcement
+/// codes, and every flag. For the operator, and for checking the indicators
+/// against the Open Contracting Partnership's Cardinal on the same data
+/// (`scripts/cardinal-check.sh` runs `ocdscardinal` on the OCDS compiled releases).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct RedflagEvaluation {
+    /// The evaluation's time (epoch ms).
+    pub as_of: i64,
+    /// Procurements published within this many days before `as_of` (past their
+    /// deadline or with an award; not cancelled) are the data set.
+    pub window_days: i64,
+    pub settings: crate::domain::redflags::RedFlagSettings,
+    pub thresholds: crate::domain::redflags::Thresholds,
+    /// The data set's announcement codes.
+    pub procurements: Vec<String>,
+    pub flags: Vec<EvaluatedFlag>,
+}
+
+/// Evaluates every indicator now over the whole data set, read-only (the nightly
+/// run's window, settings and rules). Operators and administrators: the whole
+/// province's data, so not regulators (their scope is a region).
+#[server(prefix = "/api", endpoint = "redflags/evaluate")]
+pub async fn evaluate_redflags() -> Result<RedflagEvaluation, AppError> {
+    use super::ctx::{authorize_user, check, state};
+    use crate::domain::redflags::Subject;
+    authorize_user("redflags/evaluate").await?;
+    let st = state()?;
+    let now = st.now_ms();
+    let e = check(crate::db::redflags::evaluate_now(&st.pool, st.backend, now).await)?;
+    let codes: std::collections::HashMap<i64, &str> = e.facts.procurements.iter().map(|p| (p.id, p.code.as_str())).collect();
+    let firm = |id: i64| e.firm_codes.get(&id).cloned();
+    let owner = |id: i64| e.owner_codes.get(&id).cloned();
+    let flags = e
+        .flags
+        .iter()
+        .map(|f| {
+            let (kind, procurement_code, firm_credit_code, owner_credit_code) = match f.subject {
+                Subject::Procurement(id) => ("procurement", codes.get(&id).map(|c| c.to_string()), None, None),
+                Subject::Firm(id) => ("firm", None, firm(id), None),
+                Subject::Owner(id) => ("owner", None, None, owner(id)),
+                Subject::OwnerFirm { owner_id, firm_id } => ("owner_firm", None, firm(firm_id), owner(owner_id)),
+            };
+            EvaluatedFlag { code: f.code.to_string(), subject_kind: kind.into(), procurement_code, firm_credit_code, owner_credit_code, detail: f.detail.clone() }
+        })
+        .collect();
+    Ok(RedflagEvaluation {
+        as_of: now,
+        window_days: e.window_days,
+        settings: e.settings.clone(),
+        thresholds: e.thresholds.clone(),
+        procurements: e.facts.procurements.iter().map(|p| p.code.clone()).collect(),
+        flags,
+    })
 }
 
 /// Closes an open case in the caller's scope with a finding (5–500 characters).

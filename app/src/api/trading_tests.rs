@@ -593,6 +593,13 @@ async fn each_public_change_is_an_ocds_release_and_amounts_stay_sealed_until_ope
     let awards: Vec<(&str, f64, &str)> = c.awards.iter().map(|a| (a.status.as_str(), a.value.amount, a.suppliers[0].id.as_str())).collect();
     let supplier = |i: usize| format!("{}-{}", ocds::ORG_SCHEME, m.firms[i].1);
     assert_eq!(awards, vec![("cancelled", 85_241.0, supplier(1).as_str()), ("active", 90_317.0, supplier(0).as_str())]);
+    // the bids (OCDS bid extension), as Cardinal's indicators read them: every quote valid, its amount opened
+    let mut bids: Vec<(String, &str, Option<f64>)> =
+        c.bids.as_ref().expect("bids after the deadline").details.iter().map(|b| (b.tenderers[0].id.clone(), b.status.as_str(), b.value.as_ref().map(|v| v.amount))).collect();
+    bids.sort_by(|a, b| a.0.cmp(&b.0));
+    let mut want: Vec<(String, &str, Option<f64>)> = (0..3).map(|i| (supplier(i), "valid", Some(amounts[i].parse::<f64>().unwrap()))).collect();
+    want.sort_by(|a, b| a.0.cmp(&b.0));
+    assert_eq!(bids, want);
 
     // drafts and unknown codes are not published
     m.as_owner().await;
@@ -603,4 +610,88 @@ async fn each_public_change_is_an_ocds_release_and_amounts_stay_sealed_until_ope
     let (from, to) = ocds::month_range(&ocds::iso_shanghai(deadline())[..7]).unwrap();
     let id: i64 = sqlx::query_scalar("SELECT id FROM procurements WHERE code = $1").bind(&code).fetch_one(pool).await.unwrap();
     assert!(crate::db::ocds::changed_between(pool, from, to).await.unwrap().contains(&id));
+}
+
+/// Reads a change feed from `from` to its end; returns the rows and where it ends.
+async fn drain_announcements(pool: &crate::db::Pool, from: crate::domain::feed::Cursor, limit: u32) -> (Vec<crate::db::public_api::AnnouncementEntry>, crate::domain::feed::Cursor) {
+    let mut at = from;
+    let mut out = Vec::new();
+    loop {
+        let rows = crate::db::public_api::announcements(pool, at, limit).await.unwrap();
+        let cursors: Vec<_> = rows.iter().map(|(c, _)| *c).collect();
+        let next = crate::domain::feed::next_cursor(at, &cursors);
+        assert!(cursors.windows(2).all(|w| w[0] < w[1]) && cursors.first().is_none_or(|c| *c > at), "the feed goes forward");
+        let n = rows.len();
+        out.extend(rows.into_iter().map(|(_, e)| e));
+        at = next;
+        if n < limit as usize {
+            return (out, at);
+        }
+    }
+}
+
+#[tokio::test]
+async fn the_public_announcement_feed_brings_each_public_change_once_and_nothing_sealed() {
+    use crate::domain::feed::Cursor;
+    let m = market(3).await;
+    let pool = &m.app.state.pool;
+    // the whole feed, read in pages of 7: every published announcement once, no draft
+    let (all, end) = drain_announcements(pool, Cursor::START, 7).await;
+    let published: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM procurements WHERE status <> 'draft' AND published_at IS NOT NULL").fetch_one(pool).await.unwrap();
+    assert_eq!(all.len() as i64, published);
+    let mut codes: Vec<&str> = all.iter().map(|e| e.code.as_str()).collect();
+    codes.sort();
+    codes.dedup();
+    assert_eq!(codes.len(), all.len(), "each announcement once");
+    // nothing new: an empty page and the same offset to poll with
+    assert!(crate::db::public_api::announcements(pool, end, 100).await.unwrap().is_empty());
+
+    let code = m.publish("price_competition").await;
+    m.as_owner().await;
+    let draft = m.app.run(save_announcement(None, form(&m, "price_competition"), None)).await.unwrap();
+    let (new, end) = drain_announcements(pool, end, 100).await;
+    assert_eq!(new.iter().map(|e| e.code.as_str()).collect::<Vec<_>>(), [code.as_str()], "the publication, not the draft");
+    assert_eq!((new[0].status.as_str(), new[0].budget_fen), ("published", 10_000_000));
+    assert_eq!(crate::db::public_api::announcement(pool, &draft, m.app.clock_now()).await.unwrap(), None);
+
+    // quotes arriving change nothing public: no feed entry, no amount or name in the detail
+    let amounts = ["90317", "85241", "95173"];
+    for (i, amount) in amounts.iter().enumerate() {
+        m.as_firm(i).await;
+        m.app.run(submit_quote(code.clone(), amount.to_string())).await.unwrap();
+    }
+    let (none, end) = drain_announcements(pool, end, 100).await;
+    assert!(none.is_empty(), "a sealed quote is no public change: {none:?}");
+    let before = crate::db::public_api::announcement(pool, &code, m.app.clock_now()).await.unwrap().unwrap();
+    let json = serde_json::to_string(&before).unwrap();
+    for secret in amounts.iter().map(|a| format!("{a}00")).chain(m.firms.iter().map(|f| f.1.clone())) {
+        assert!(!json.contains(&secret), "{secret} is public before the deadline: {json}");
+    }
+    assert_eq!((before.participant_count, before.quotes.len()), (None, 0));
+
+    // the deadline: opened, ranked, the lowest selected: the announcement comes again, once, newer
+    // (with the demo market's others whose deadline passed on the way)
+    m.advance_to(deadline()).await;
+    let (opened, end) = drain_announcements(pool, end, 100).await;
+    let ours: Vec<_> = opened.iter().filter(|e| e.code == code).collect();
+    assert_eq!(ours.len(), 1, "{opened:?}");
+    assert_eq!(ours[0].date_modified, crate::domain::ocds::iso_shanghai(deadline()));
+    assert!(opened.iter().all(|e| e.status != "published"), "only what the deadline changed: {opened:?}");
+    let after = crate::db::public_api::announcement(pool, &code, m.app.clock_now()).await.unwrap().unwrap();
+    let mut quoted: Vec<i64> = after.quotes.iter().map(|q| q.amount_fen).collect();
+    quoted.sort();
+    assert_eq!(quoted, [8_524_100, 9_031_700, 9_517_300]);
+    assert_eq!(after.participant_count, Some(3));
+    let award = after.award.expect("the lowest is selected");
+    assert_eq!((award.firm.credit_code.as_str(), award.amount_fen, award.status.as_str()), (m.firms[1].1.as_str(), 8_524_100, "publicity"));
+
+    // the selected firm declines: the award moves on, and so does the feed
+    m.advance_to(deadline() + 3_600_000).await;
+    m.as_firm(1).await;
+    m.app.run(respond_award(code.clone(), "decline".into(), Some("人员已满负荷，无法按期完成".into()))).await.unwrap();
+    let (declined, _) = drain_announcements(pool, end, 100).await;
+    assert_eq!(declined.iter().map(|e| e.code.as_str()).collect::<Vec<_>>(), [code.as_str()]);
+    let now = crate::db::public_api::announcement(pool, &code, m.app.clock_now()).await.unwrap().unwrap();
+    assert_eq!(now.award.map(|a| a.firm.credit_code), Some(m.firms[0].1.clone()));
+    assert_eq!(now.entry.date_modified, crate::domain::ocds::iso_shanghai(deadline() + 3_600_000));
 }

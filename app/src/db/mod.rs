@@ -20,6 +20,7 @@ pub mod files;
 pub mod notices;
 pub mod onboarding;
 pub mod portal;
+pub mod public_api;
 pub mod public_info;
 pub mod timeliness;
 pub mod ratings;

@@ -24,6 +24,18 @@ pub async fn process(pool: &Pool, code: &str) -> Result<Option<ProcessFacts>, sq
     Ok(processes(pool, &[id]).await?.pop())
 }
 
+/// The ids of published processes announced in `[from, to)` (epoch ms), oldest first:
+/// a month's compiled releases (`/api/v1/ocds/compiled/{YYYY-MM}`).
+pub async fn published_between(pool: &Pool, from: i64, to: i64) -> Result<Vec<i64>, sqlx::Error> {
+    let rows: Vec<(i64,)> =
+        sqlx::query_as(&format!("SELECT p.id FROM procurements p WHERE {PUBLISHED} AND p.published_at >= $1 AND p.published_at < $2 ORDER BY p.published_at, p.id"))
+            .bind(from)
+            .bind(to)
+            .fetch_all(pool)
+            .await?;
+    Ok(rows.into_iter().map(|(id,)| id).collect())
+}
+
 /// The ids of published processes with something public happening in
 /// `[from, to)` (epoch ms), oldest publication first. It may include a few
 /// without a change in the window (their releases then fall outside it).
@@ -33,6 +45,8 @@ pub async fn changed_between(pool: &Pool, from: i64, to: i64) -> Result<Vec<i64>
            p.published_at >= $1 OR p.updated_at >= $1 OR p.closed_at >= $1 \
            OR EXISTS (SELECT 1 FROM awards a WHERE a.procurement_id = p.id AND (a.awarded_at >= $1 OR a.final_at >= $1)) \
            OR EXISTS (SELECT 1 FROM candidates c WHERE c.procurement_id = p.id AND c.decided_at >= $1) \
+           OR EXISTS (SELECT 1 FROM procurement_events e WHERE e.procurement_id = p.id AND e.at >= $1 \
+                      AND e.kind IN ('excluded', 'justification_rejected')) \
            OR EXISTS (SELECT 1 FROM contracts k WHERE k.procurement_id = p.id AND k.updated_at >= $1) \
            OR EXISTS (SELECT 1 FROM contracts k JOIN payments y ON y.contract_id = k.id WHERE k.procurement_id = p.id AND y.paid_at >= $1)) \
          ORDER BY p.published_at, p.id"
@@ -108,9 +122,33 @@ pub async fn processes(pool: &Pool, ids: &[i64]) -> Result<Vec<ProcessFacts>, sq
     ))
     .fetch_all(pool)
     .await?;
+    // disqualifications, as domain::redflags reads them: excluded at the deadline and rejected
+    // justifications (public timeline events naming the credit code), disqualified candidates;
+    // a rejected justification without its event (imported history) counts from the opening
+    let disq_rows: Vec<(i64, String, Option<i64>)> = sqlx::query_as(&format!(
+        "SELECT e.procurement_id, e.detail, MIN(e.at) FROM procurement_events e \
+         WHERE e.procurement_id IN ({list}) AND e.kind IN ('excluded', 'justification_rejected') GROUP BY e.procurement_id, e.detail \
+         UNION ALL \
+         SELECT c.procurement_id, f.credit_code, c.decided_at FROM candidates c JOIN firms f ON f.id = c.firm_id \
+         WHERE c.procurement_id IN ({list}) AND c.status = 'disqualified' \
+         UNION ALL \
+         SELECT q.procurement_id, f.credit_code, CAST(NULL AS BIGINT) FROM quotes q JOIN firms f ON f.id = q.firm_id \
+         WHERE q.procurement_id IN ({list}) AND q.justification_decision = 'rejected'"
+    ))
+    .fetch_all(pool)
+    .await?;
+    let mut disqualified: HashMap<(i64, String), Option<i64>> = HashMap::new();
+    for (pid, credit_code, at) in disq_rows {
+        let e = disqualified.entry((pid, credit_code)).or_insert(at);
+        *e = match (*e, at) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        };
+    }
     let mut bids: HashMap<i64, Vec<BidFacts>> = HashMap::new();
     for (pid, credit_code, name, region, at, amount) in bid_rows {
-        bids.entry(pid).or_default().push(BidFacts { firm: Org { credit_code, name, region }, received_at: at, amount: amount.map(Fen) });
+        let disqualified_at = disqualified.get(&(pid, credit_code.clone())).map(|at| at.unwrap_or(i64::MIN));
+        bids.entry(pid).or_default().push(BidFacts { firm: Org { credit_code, name, region }, received_at: at, amount: amount.map(Fen), disqualified_at });
     }
 
     let draw_rows: Vec<(i64, String, String, String, i64)> = sqlx::query_as(&format!(
@@ -154,9 +192,9 @@ pub async fn processes(pool: &Pool, ids: &[i64]) -> Result<Vec<ProcessFacts>, sq
         .map(|(pid, rank, credit_code, name, region, amount, status, awarded_at, final_at)| (pid, (rank, Org { credit_code, name, region }, amount, status, awarded_at, final_at)))
         .collect();
 
-    let contract_rows: Vec<(i64, i64, String, i64, i64, String, i64, Option<i64>, Option<i64>, Option<i64>, Option<i64>, Option<i64>)> = sqlx::query_as(&format!(
+    let contract_rows: Vec<(i64, i64, String, i64, i64, String, i64, Option<i64>, Option<i64>, Option<i64>, Option<i64>)> = sqlx::query_as(&format!(
         "SELECT k.procurement_id, k.id, k.code, k.rank, k.price_fen, k.status, k.created_at, k.signed_at, k.due_at, \
-                COALESCE(k.completed_at, k.terminated_at), k.lapsed_at, k.updated_at \
+                COALESCE(k.completed_at, k.terminated_at), k.lapsed_at \
          FROM contracts k WHERE k.procurement_id IN ({list}) ORDER BY k.procurement_id, k.id"
     ))
     .fetch_all(pool)
@@ -172,7 +210,7 @@ pub async fn processes(pool: &Pool, ids: &[i64]) -> Result<Vec<ProcessFacts>, sq
         payments.entry(cid).or_default().push((seq, amount, paid_at));
     }
     let mut contracts: HashMap<i64, Vec<ContractFacts>> = HashMap::new();
-    for (pid, cid, code, rank, price, status, created_at, signed_at, due_at, ended_at, lapsed_at, _updated) in contract_rows {
+    for (pid, cid, code, rank, price, status, created_at, signed_at, due_at, ended_at, lapsed_at) in contract_rows {
         let ended_at = if matches!(status.as_str(), "completed" | "terminated") { ended_at } else { None };
         let lapsed_at = if status == "lapsed" { lapsed_at } else { None };
         let payments = payments
@@ -220,7 +258,13 @@ pub async fn processes(pool: &Pool, ids: &[i64]) -> Result<Vec<ProcessFacts>, sq
             draw: draws.remove(&id),
             price_weight,
             criteria,
-            bids: bids.remove(&id).unwrap_or_default(),
+            bids: bids
+                .remove(&id)
+                .unwrap_or_default()
+                .into_iter()
+                // a disqualification without a time (imported history): from the opening
+                .map(|b| BidFacts { disqualified_at: b.disqualified_at.map(|at| if at == i64::MIN { opened_at.or(closed_at).unwrap_or(published_at) } else { at }), ..b })
+                .collect(),
             awards,
             contracts: contracts.remove(&id).unwrap_or_default(),
         });

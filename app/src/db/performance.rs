@@ -14,9 +14,9 @@
 //! - an upheld objection: the owner of the procurement, in the month it was
 //!   resolved.
 use super::Pool;
-use crate::db::stats::{month_key, month_start_ms, parse_month};
 use crate::domain::paging::Page;
 use crate::domain::performance::{self, Indicators, StageTally, SubjectKind};
+use crate::domain::time::{month_key, month_start_ms, parse_month};
 use crate::model::performance::{PerformancePage, PerformanceRow, StageFacts};
 use crate::state::AppState;
 use std::collections::BTreeMap;

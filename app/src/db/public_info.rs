@@ -3,17 +3,13 @@
 //! public dates are read; no filer, no quote.
 use super::Pool;
 use crate::domain::region::{self, RegionLevel};
-use crate::domain::time::{date_shanghai, format_shanghai, shanghai_midnight_ms};
+use crate::domain::time::{date_shanghai, format_shanghai, month_key, month_start_ms, parse_month};
 use crate::error::AppError;
 use crate::model::public_info::{
-    case_steps, industry_departments, month_key, normalize_code, parse_month, tally, validate_filter, CaseFacts, CaseStatus, ComplaintGroup, ComplaintStats,
+    case_steps, industry_departments, normalize_code, tally, validate_filter, CaseFacts, CaseStatus, ComplaintGroup, ComplaintStats,
     ComplaintStatsFilter, DepartmentComplaints, RegionLink,
 };
 use std::collections::BTreeMap;
-
-fn month_start(m: i64) -> i64 {
-    shanghai_midnight_ms(m.div_euclid(12), (m.rem_euclid(12) + 1) as u32, 1)
-}
 
 /// The selected region (empty: the province): its code, the path from the
 /// province down to it and the regions directly below it. An unknown region,
@@ -71,8 +67,8 @@ pub async fn complaint_stats(pool: &Pool, filter: &ComplaintStatsFilter, now: i6
          WHERE c.created_at >= $1 AND c.created_at < $2 AND c.region_code LIKE $3 \
          GROUP BY COALESCE(c.department_code, si.department_code), c.industry_code, c.status, c.decision",
     )
-    .bind(month_start(range.from))
-    .bind(month_start(range.to + 1))
+    .bind(month_start_ms(range.from))
+    .bind(month_start_ms(range.to + 1))
     .bind(region::like_prefix(&code).unwrap_or_default())
     .fetch_all(pool)
     .await?;

@@ -203,6 +203,57 @@ pub async fn load_facts(pool: &Pool, _backend: Backend, now: i64, window_days: i
     Ok(Facts { as_of: now, procurements, firms })
 }
 
+/// What the nightly run would raise at `now`, without opening any case: the data set,
+/// the settings and thresholds in force, the flags, and the unified social credit codes
+/// of the firms and owners the flags name (their public identifiers, e.g. in OCDS).
+pub struct Evaluation {
+    pub window_days: i64,
+    pub settings: RedFlagSettings,
+    pub thresholds: redflags::Thresholds,
+    pub facts: Facts,
+    pub flags: Vec<redflags::Flag>,
+    pub firm_codes: HashMap<i64, String>,
+    pub owner_codes: HashMap<i64, String>,
+}
+
+/// The nightly run's data set and indicators at `now` (the same window, settings and
+/// evaluation as [`run`]), read-only.
+pub async fn evaluate_now(pool: &Pool, backend: Backend, now: i64) -> Result<Evaluation, sqlx::Error> {
+    let s = settings(pool).await?;
+    let window = WINDOW_DAYS.max(s.zj01_window_days).max(s.zj02_window_days);
+    let facts = load_facts(pool, backend, now, window).await?;
+    let flags = redflags::evaluate(&facts, &s);
+    let thresholds = redflags::thresholds(&facts, &s);
+    let mut firm_ids: BTreeSet<i64> = BTreeSet::new();
+    let mut owner_ids: BTreeSet<i64> = BTreeSet::new();
+    for f in &flags {
+        match f.subject {
+            Subject::Procurement(_) => {}
+            Subject::Firm(id) => {
+                firm_ids.insert(id);
+            }
+            Subject::Owner(id) => {
+                owner_ids.insert(id);
+            }
+            Subject::OwnerFirm { owner_id, firm_id } => {
+                owner_ids.insert(owner_id);
+                firm_ids.insert(firm_id);
+            }
+        }
+    }
+    let mut firm_codes = HashMap::new();
+    let mut owner_codes = HashMap::new();
+    for (table, ids, out) in [("firms", &firm_ids, &mut firm_codes), ("owners", &owner_ids, &mut owner_codes)] {
+        let ids: Vec<i64> = ids.iter().copied().collect();
+        for chunk in ids.chunks(500) {
+            let rows: Vec<(i64, String)> =
+                sqlx::query_as(&format!("SELECT id, credit_code FROM {table} WHERE id IN ({}) ORDER BY id", id_list(chunk))).fetch_all(pool).await?;
+            out.extend(rows);
+        }
+    }
+    Ok(Evaluation { window_days: window, settings: s, thresholds, facts, flags, firm_codes, owner_codes })
+}
+
 /// The nightly run: reads the data set, evaluates, and opens or refreshes cases
 /// (module comment). Returns the number of cases newly opened.
 pub async fn run(state: &AppState, now: i64) -> Result<usize, sqlx::Error> {

@@ -11,9 +11,8 @@
 //!   of the service item; for approval cases the approval department.
 //! - The region is the clock's `region_code`, within the selected region.
 use super::Pool;
-use crate::db::stats::{month_key, month_start_ms, parse_month};
 use crate::domain::region;
-use crate::domain::time::{date_shanghai, format_shanghai};
+use crate::domain::time::{date_shanghai, format_shanghai, month_key, month_start_ms, parse_month};
 use crate::error::AppError;
 use crate::model::public_info::validate_filter;
 use crate::model::timeliness::{roll_up, sum, ComplaintStatsFilter, StageCounts, TimelinessGroup, TimelinessStats};

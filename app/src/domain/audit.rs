@@ -81,10 +81,12 @@ pub const READ_ONLY: &[&str] = &[
     "credit/contract_flag",
     "dashboard/view",
     "redflags/list",
+    "redflags/evaluate",
     "complaints/options",
     "complaints/mine",
     "complaints/detail",
     "complaints/queue",
+    "public/open-data",
     "audit/list",
     "audit/verify",
 ];

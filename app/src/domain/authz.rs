@@ -171,6 +171,7 @@ pub const MATRIX: &[Rule] = &[
     Rule { endpoint: "dashboard/view", audience: Roles(&[Leader, Regulator, Operator, Admin]), rows: "leader: its region; regulator: its industry within its region; operator, admin: the province" },
     Rule { endpoint: "redflags/list", audience: Roles(&[Regulator, Operator, Admin]), rows: "regulator: cases in its region of its industry or of no industry (firm, owner subjects); operator, admin: all" },
     Rule { endpoint: "redflags/close", audience: Roles(&[Regulator, Operator, Admin]), rows: "as redflags/list; out of scope is 404" },
+    Rule { endpoint: "redflags/evaluate", audience: Roles(&[Operator, Admin]), rows: "the whole data set (every region): not regulators" },
     // @matrix:redflags
     // complaints (投诉)
     Rule { endpoint: "complaints/options", audience: Public, rows: "reference data (industries, regions, departments)" },
@@ -209,6 +210,8 @@ pub const MATRIX: &[Rule] = &[
     Rule { endpoint: "performance/public", audience: Public, rows: "published monthly scores of every department, owner and firm" },
     Rule { endpoint: "public/timeliness", audience: Public, rows: "stage counts (closed on time, late, overdue now) per competent department and stage; no subject named" },
     // @matrix:publicinfo
+    Rule { endpoint: "public/open-data", audience: Public, rows: "the OCDS publication's facts: publisher, OCID prefix, the months with a bulk package; nothing per procurement" },
+    // @matrix:opendata
 ];
 
 pub fn rule(endpoint: &str) -> Option<&'static Rule> {

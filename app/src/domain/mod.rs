@@ -12,6 +12,7 @@ pub mod credit_code;
 pub mod draw;
 pub mod ingest;
 pub mod eligibility;
+pub mod feed;
 pub mod files;
 #[cfg(feature = "ssr")]
 pub mod markdown;

@@ -21,6 +21,18 @@
 //!   force; `unsuccessful` when the process failed (no candidate left, too few
 //!   participants); `cancelled` when the owner withdrew it.
 //! - Participants (names) are public from the deadline; amounts from opening.
+//! - Bids (OCDS bid extension [`BID_EXTENSION`], `bids/details`, what Cardinal's
+//!   red-flag indicators read): one per firm taking part, its registration (random
+//!   draw, direct selection) or its submitted sealed quote (price competition,
+//!   merit), withdrawn ones left out; none before the deadline (names sealed). The
+//!   bid's `date` is when it was received, its `value` the opened amount (from the
+//!   opening: `opened_at`, or the deadline for history without a recorded opening),
+//!   its `status` `valid` from the deadline (the eligibility check at the deadline
+//!   is the platform's qualification step) and `disqualified` from the moment the
+//!   firm was excluded at the deadline, its abnormally-low quote's justification
+//!   was rejected, or its candidate was disqualified after an upheld objection (all
+//!   three on the announcement's public timeline). The same mapping as
+//!   `domain::redflags` (its module comment), so both read the same bids.
 //! - Awards: one per candidate that was ever selected (`{code}-A{rank}`):
 //!   `pending` during publicity (公示), `active` once final, `cancelled` when
 //!   the firm declined, lapsed or was disqualified (the next ranked follows).
@@ -42,6 +54,10 @@ pub const VERSION: &str = "1.1";
 pub const ORG_SCHEME: &str = "CN-SAIC";
 /// The classification scheme of the service items (the platform's catalogue).
 pub const ITEM_SCHEME: &str = "ZJCS-SERVICE-ITEM";
+/// The OCDS bid extension (`bids/statistics`, `bids/details`), declared in every
+/// package's `extensions`: version 1.1.3, the one whose schema `scripts/pytools.sh`
+/// merges into its offline copy of the standard for validation.
+pub const BID_EXTENSION: &str = "https://raw.githubusercontent.com/open-contracting/ocds_bid_extension/v1.1.3/extension.json";
 
 /// Who publishes, from the configuration.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -78,8 +94,11 @@ pub struct Org {
 pub struct BidFacts {
     pub firm: Org,
     pub received_at: i64,
-    /// The opened amount; public from the opening.
+    /// The opened amount; public from the opening (`opened_at`, else the deadline).
     pub amount: Option<Fen>,
+    /// When it was disqualified (excluded at the deadline, justification of an
+    /// abnormally-low quote rejected, candidate disqualified); public from then.
+    pub disqualified_at: Option<i64>,
 }
 
 /// A candidate that was selected at some moment.
@@ -323,6 +342,30 @@ pub struct Release {
     pub awards: Vec<Award>,
     #[serde(skip_serializing_if = "Vec::is_empty", default)]
     pub contracts: Vec<Contract>,
+    /// Bid extension: none before the deadline.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub bids: Option<Bids>,
+}
+
+/// Bid extension `bids`: the bids received.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Bids {
+    pub details: Vec<Bid>,
+}
+
+/// Bid extension `bids/details[]`: one firm's bid.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Bid {
+    /// The announcement code and the firm's credit code.
+    pub id: String,
+    /// When it was received.
+    pub date: String,
+    /// `valid` or `disqualified` (closed codelist bidStatus).
+    pub status: String,
+    pub tenderers: Vec<OrganizationReference>,
+    /// The opened amount; none for registrations and before the opening.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub value: Option<Value>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -338,6 +381,8 @@ pub struct ReleasePackage {
     pub version: String,
     pub published_date: String,
     pub publisher: PublisherInfo,
+    /// The extensions used: [`BID_EXTENSION`].
+    pub extensions: Vec<String>,
     pub publication_policy: String,
     pub releases: Vec<Release>,
 }
@@ -357,6 +402,8 @@ pub struct RecordPackage {
     pub version: String,
     pub published_date: String,
     pub publisher: PublisherInfo,
+    /// The extensions used: [`BID_EXTENSION`].
+    pub extensions: Vec<String>,
     pub publication_policy: String,
     pub records: Vec<Record>,
 }
@@ -519,6 +566,18 @@ pub fn snapshot(publisher: &Publisher, p: &ProcessFacts, t: i64) -> Release {
             tenderers.push(r);
         }
     }
+    // the bids, from the deadline (module comment): amounts from the opening
+    let amounts_public = seen(p.opened_at.or(p.closed_at), t);
+    let bid_details: Vec<Bid> = bids
+        .iter()
+        .map(|b| Bid {
+            id: format!("{}-{}", p.code, b.firm.credit_code),
+            date: iso_shanghai(b.received_at),
+            status: if seen(b.disqualified_at, t) { "disqualified" } else { "valid" }.into(),
+            tenderers: vec![reference(&b.firm)],
+            value: b.amount.filter(|_| amounts_public).map(Value::from),
+        })
+        .collect();
     let ocid = publisher.ocid(&p.code);
     Release {
         ocid: ocid.clone(),
@@ -575,6 +634,7 @@ pub fn snapshot(publisher: &Publisher, p: &ProcessFacts, t: i64) -> Release {
             })
             .collect(),
         contracts: out_contracts,
+        bids: closed.then_some(Bids { details: bid_details }),
     }
 }
 
@@ -584,6 +644,7 @@ pub fn change_times(p: &ProcessFacts) -> Vec<i64> {
     times.extend([p.closed_at, p.opened_at, p.ended_at].into_iter().flatten());
     times.extend(p.draw.as_ref().map(|d| d.drawn_at));
     times.extend(p.bids.iter().map(|b| b.received_at));
+    times.extend(p.bids.iter().filter_map(|b| b.disqualified_at));
     for a in &p.awards {
         times.push(a.selected_at);
         times.extend([a.final_at, a.cancelled_at].into_iter().flatten());
@@ -603,7 +664,8 @@ pub fn change_times(p: &ProcessFacts) -> Vec<i64> {
 pub fn tags(before: Option<&Release>, after: &Release) -> Vec<String> {
     let Some(b) = before else { return vec!["tender".into()] };
     let mut tags: Vec<&str> = Vec::new();
-    if b.tender != after.tender {
+    // bids are the tender stage's (a bid disqualified later is a tender update)
+    if b.tender != after.tender || b.bids != after.bids {
         tags.push(if after.tender.status == "cancelled" && b.tender.status != "cancelled" { "tenderCancellation" } else { "tenderUpdate" });
     }
     let old_awards: BTreeMap<&str, &Award> = b.awards.iter().map(|a| (a.id.as_str(), a)).collect();
@@ -679,20 +741,8 @@ fn timed_releases(publisher: &Publisher, p: &ProcessFacts, now: i64) -> Vec<(i64
     out
 }
 
-/// `[from, to)` in epoch ms of a `YYYY-MM` month in Asia/Shanghai; `None` when malformed.
-pub fn month_range(month: &str) -> Option<(i64, i64)> {
-    let b = month.as_bytes();
-    if b.len() != 7 || b[4] != b'-' || !b[..4].iter().chain(&b[5..]).all(u8::is_ascii_digit) {
-        return None;
-    }
-    let y: i64 = month[..4].parse().ok()?;
-    let m: u32 = month[5..].parse().ok()?;
-    if !(1..=12).contains(&m) || y < 1970 {
-        return None;
-    }
-    let (ny, nm) = if m == 12 { (y + 1, 1) } else { (y, m + 1) };
-    Some((crate::domain::time::shanghai_midnight_ms(y, m, 1), crate::domain::time::shanghai_midnight_ms(ny, nm, 1)))
-}
+/// A month's bulk package covers `[from, to)` of a `YYYY-MM` month in Asia/Shanghai.
+pub use crate::domain::time::month_range;
 
 /// The compiled release: what is public now, dated at the last change.
 pub fn compiled(publisher: &Publisher, p: &ProcessFacts, now: i64) -> Release {
@@ -720,6 +770,7 @@ pub fn release_package(publisher: &Publisher, uri: String, releases: Vec<Release
         version: VERSION.into(),
         published_date: iso_shanghai(now),
         publisher: publisher_info(publisher),
+        extensions: vec![BID_EXTENSION.into()],
         publication_policy: policy_url(publisher),
         releases,
     }
@@ -732,6 +783,7 @@ pub fn record_package(publisher: &Publisher, uri: String, processes: &[ProcessFa
         version: VERSION.into(),
         published_date: iso_shanghai(now),
         publisher: publisher_info(publisher),
+        extensions: vec![BID_EXTENSION.into()],
         publication_policy: policy_url(publisher),
         records: processes
             .iter()

@@ -47,9 +47,9 @@ fn price_competition() -> ProcessFacts {
         price_weight: None,
         criteria: vec![],
         bids: vec![
-            BidFacts { firm: org("91510100MA0000001A", "甲咨询公司"), received_at: t0 + HOUR, amount: Some(Fen(9_031_700)) },
-            BidFacts { firm: org("91510100MA0000002B", "乙咨询公司"), received_at: t0 + 2 * HOUR, amount: Some(Fen(8_524_100)) },
-            BidFacts { firm: org("91510100MA0000003C", "丙咨询公司"), received_at: t0 + 3 * HOUR, amount: Some(Fen(9_517_300)) },
+            BidFacts { firm: org("91510100MA0000001A", "甲咨询公司"), received_at: t0 + HOUR, amount: Some(Fen(9_031_700)), disqualified_at: None },
+            BidFacts { firm: org("91510100MA0000002B", "乙咨询公司"), received_at: t0 + 2 * HOUR, amount: Some(Fen(8_524_100)), disqualified_at: None },
+            BidFacts { firm: org("91510100MA0000003C", "丙咨询公司"), received_at: t0 + 3 * HOUR, amount: Some(Fen(9_517_300)), disqualified_at: None },
         ],
         awards: vec![AwardFacts {
             rank: 1,
@@ -264,6 +264,66 @@ fn the_json_uses_the_standards_field_names() {
     assert_eq!(c["contracts"][0]["implementation"]["transactions"][0]["value"]["currency"], "CNY");
     assert!(c.get("awards").is_some());
     assert!(v["records"][0]["releases"][0].get("awards").is_none(), "empty arrays are left out");
+    // the bid extension, declared
+    assert_eq!(v["extensions"], serde_json::json!([BID_EXTENSION]));
+    let bid = &c["bids"]["details"][1];
+    assert_eq!(bid["id"], "ZJ2026-0001-91510100MA0000002B");
+    assert_eq!(bid["date"], "2026-03-02T11:00:00+08:00");
+    assert_eq!(bid["status"], "valid");
+    assert_eq!(bid["tenderers"][0]["id"], "CN-SAIC-91510100MA0000002B");
+    assert_eq!(bid["value"], serde_json::json!({"amount": 85_241.0, "currency": "CNY"}));
+    assert!(v["records"][0]["releases"][0].get("bids").is_none(), "no bids before the deadline");
+    let pkg = release_package(&publisher(), "u".into(), vec![], now);
+    assert_eq!(serde_json::to_value(&pkg).unwrap()["extensions"], serde_json::json!([BID_EXTENSION]));
+}
+
+#[test]
+fn bids_are_public_from_the_deadline_and_their_amounts_from_the_opening() {
+    let mut p = price_competition();
+    let closed = p.closed_at.unwrap();
+    // before the deadline: no bids at all (names and amounts sealed)
+    let before = snapshot(&publisher(), &p, closed - 1);
+    assert_eq!(before.bids, None);
+    let json = serde_json::to_string(&before).unwrap();
+    for secret in ["甲咨询公司", "91510100MA0000001A", "85241", "90317", "95173"] {
+        assert!(!json.contains(secret), "{secret} is public before the deadline");
+    }
+    // at the deadline: every bid, valid, with its amount (opened at the deadline), dated when received
+    let at = snapshot(&publisher(), &p, closed);
+    let details = &at.bids.as_ref().unwrap().details;
+    let rows: Vec<(&str, &str, Option<f64>, String)> =
+        details.iter().map(|b| (b.tenderers[0].name.as_str(), b.status.as_str(), b.value.as_ref().map(|v| v.amount), b.date.clone())).collect();
+    assert_eq!(
+        rows,
+        vec![
+            ("甲咨询公司", "valid", Some(90_317.0), iso_shanghai(t0() + HOUR)),
+            ("乙咨询公司", "valid", Some(85_241.0), iso_shanghai(t0() + 2 * HOUR)),
+            ("丙咨询公司", "valid", Some(95_173.0), iso_shanghai(t0() + 3 * HOUR)),
+        ]
+    );
+    assert_eq!(at.tender.number_of_tenderers, Some(3));
+    // opened an hour after the deadline: the names at the deadline, the amounts from the opening
+    p.opened_at = Some(closed + HOUR);
+    assert!(snapshot(&publisher(), &p, closed).bids.unwrap().details.iter().all(|b| b.value.is_none()));
+    assert!(snapshot(&publisher(), &p, closed + HOUR).bids.unwrap().details.iter().all(|b| b.value.is_some()));
+    // a registration (random draw, direct selection) has no amount
+    p.bids[0].amount = None;
+    assert_eq!(snapshot(&publisher(), &p, closed + HOUR).bids.unwrap().details[0].value, None);
+}
+
+#[test]
+fn a_bid_disqualified_after_the_deadline_is_a_tender_update() {
+    let mut p = price_competition();
+    let closed = p.closed_at.unwrap();
+    p.bids[2].disqualified_at = Some(closed + DAY_MS);
+    let now = t0() + 100 * DAY_MS;
+    let rs = releases(&publisher(), &p, now);
+    assert_eq!(tags_of(&rs)[..4], [vec!["tender"], vec!["tenderUpdate", "award"], vec!["tenderUpdate"], vec!["tenderUpdate", "awardUpdate"]]);
+    assert_eq!(rs[2].date, iso_shanghai(closed + DAY_MS));
+    let statuses = |r: &Release| r.bids.as_ref().unwrap().details.iter().map(|b| b.status.clone()).collect::<Vec<_>>();
+    assert_eq!(statuses(&rs[1]), ["valid", "valid", "valid"]);
+    assert_eq!(statuses(&rs[2]), ["valid", "valid", "disqualified"]);
+    assert_eq!(statuses(&compiled(&publisher(), &p, now)), ["valid", "valid", "disqualified"]);
 }
 
 #[test]

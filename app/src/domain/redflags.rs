@@ -1,10 +1,13 @@
 //! Red flags (风险预警): procurement red-flag indicators computed nightly.
 //!
 //! The R-indicators follow the Open Contracting Partnership's Cardinal
-//! (`ocdscardinal`, repository `open-contracting/cardinal-rs`: methodology in
-//! `docs/cli/indicators/R/NNN.md`, implementation in `src/indicators/rNNN.rs`);
-//! each function's comment says what was followed and where this platform
-//! differs. ZJ01 and ZJ02 are the intermediary-service supermarket's own.
+//! (`ocdscardinal` 0.0.8, the version `scripts/cardinal.sh` builds; repository
+//! `open-contracting/cardinal-rs`: methodology in `docs/cli/indicators/R/NNN.md`,
+//! implementation in `src/indicators/rNNN.rs`); each function's comment says what
+//! was followed and where this platform differs. `scripts/cardinal-check.sh` runs
+//! that Cardinal on this platform's OCDS compiled releases and compares its flags
+//! with these, indicator by indicator (`scripts/cardinal/` lists the differences
+//! by definition and why). ZJ01 and ZJ02 are the intermediary-service supermarket's own.
 //!
 //! Pure: no IO. The nightly job reads [`Facts`] from the database and calls
 //! [`evaluate`]; every [`Flag`] names its subject (a procurement, a firm, an
@@ -504,10 +507,12 @@ pub fn price_gap(p: &ProcurementFacts, s: &RedFlagSettings) -> Option<PriceGap> 
 
 /// R024 Price close to winning bid (Cardinal `R/024.md`, `r024.rs`): the gap of
 /// [`price_gap`] is at most the lower fence (`r024_lower_fence`, or `Q1 − 1.5·IQR`
-/// of all gaps in the data set, see [`thresholds`]).
+/// of all gaps in the data set, see [`thresholds`]). As Cardinal, nothing when the
+/// fence is not above zero (gaps are never negative: a fence of zero would flag
+/// every equal price, which is R028's business).
 pub fn r024_price_close_to_winning_bid(p: &ProcurementFacts, s: &RedFlagSettings, lower_fence: f64) -> Option<Flag> {
     let g = price_gap(p, s)?;
-    (g.ratio <= lower_fence).then(|| {
+    (lower_fence > 0.0 && g.ratio <= lower_fence).then(|| {
         flag(
             "R024",
             Subject::Procurement(p.id),
@@ -525,11 +530,11 @@ pub fn r024_price_close_to_winning_bid(p: &ProcurementFacts, s: &RedFlagSettings
 
 /// R058 Heavily discounted bid (Cardinal `R/058.md`, `r058.rs`): the gap of
 /// [`price_gap`] is at least the upper fence (`r058_upper_fence`, or `Q3 + 1.5·IQR`
-/// of all gaps). A gap of zero never counts (a degenerate fence of 0 would
-/// otherwise flag equal prices, which are R028's business).
+/// of all gaps). As Cardinal, nothing when the fence is not above zero (when most
+/// gaps are zero the fence degenerates to 0 and would flag every other gap).
 pub fn r058_heavily_discounted_bid(p: &ProcurementFacts, s: &RedFlagSettings, upper_fence: f64) -> Option<Flag> {
     let g = price_gap(p, s)?;
-    (g.ratio > 0.0 && g.ratio >= upper_fence).then(|| {
+    (upper_fence > 0.0 && g.ratio >= upper_fence).then(|| {
         flag(
             "R058",
             Subject::Procurement(p.id),
@@ -617,9 +622,10 @@ pub fn r035_all_except_winner_disqualified(p: &ProcurementFacts, s: &RedFlagSett
 }
 
 /// R036 Lowest bid disqualified (Cardinal `R/036.md`, `r036.rs`): in a price-only
-/// procurement with an award in force, the lowest quote was disqualified. A
-/// disqualified quote tied with the lowest valid one does not count (the winner
-/// still offered the lowest price). Quotes excluded before opening have no amount
+/// procurement with an award in force and a valid quote, the lowest quote was
+/// disqualified. A disqualified quote tied with the lowest valid one does not count
+/// (the winner still offered the lowest price; Cardinal takes whichever of the tied
+/// bids comes first). Quotes excluded before opening have no amount
 /// and cannot raise it; a rejected abnormally-low justification typically does.
 pub fn r036_lowest_bid_disqualified(p: &ProcurementFacts, s: &RedFlagSettings, firms: &Firms) -> Option<Flag> {
     if !s.price_only_methods.contains(&p.method) {
@@ -633,7 +639,7 @@ pub fn r036_lowest_bid_disqualified(p: &ProcurementFacts, s: &RedFlagSettings, f
         .filter(|b| b.status == BidStatus::Disqualified)
         .filter_map(|b| b.amount.map(|a| (b.firm_id, a)))
         .min_by_key(|(_, a)| *a)?;
-    if lowest_valid.is_some_and(|v| lowest >= v) {
+    if lowest_valid.is_none_or(|v| lowest >= v) {
         return None;
     }
     Some(flag(
@@ -748,21 +754,22 @@ pub fn r025_tallies(facts: &Facts, firms: &Firms) -> Vec<BidTally> {
 }
 
 /// R025 Excessive unsuccessful bids (Cardinal `R/025.md`, `r025.rs`): a top
-/// tenderer (more valid bids than `top_bids`, the `r025_percentile`-th percentile
-/// of all firms' counts, Cardinal default 75) whose win ratio is below the lower
-/// fence (`r025_lower_fence` or `Q1 − 1.5·IQR` of all win ratios). Strict
-/// comparisons, as Cardinal's code (its page says "or equal").
+/// tenderer (at least `top_bids` valid bids, the `r025_percentile`-th percentile
+/// of all firms' counts, Cardinal default 75) whose win ratio is at most the lower
+/// fence (`r025_lower_fence` or `Q1 − 1.5·IQR` of all win ratios). As Cardinal
+/// 0.0.8 (earlier versions compared strictly), and nothing when the fence is not
+/// above zero (when most firms never win, every ratio of 0 would be flagged).
 pub fn r025_excessive_unsuccessful_bids(t: &BidTally, s: &RedFlagSettings, top_bids: f64, lower_fence: f64) -> Option<Flag> {
-    if t.valid == 0 {
+    if t.valid == 0 || lower_fence <= 0.0 {
         return None;
     }
     let ratio = t.won as f64 / t.valid as f64;
-    (t.valid as f64 > top_bids && ratio < lower_fence).then(|| {
+    (t.valid as f64 >= top_bids && ratio <= lower_fence).then(|| {
         flag(
             "R025",
             t.subject.clone(),
             format!(
-                "机构 {}:有效参与 {} 个项目(多于第 {} 百分位的 {:.1} 个),仅中选 {} 个,中选率 {},低于下限 {}",
+                "机构 {}:有效参与 {} 个项目(不少于第 {} 百分位的 {:.1} 个),仅中选 {} 个,中选率 {},不高于下限 {}",
                 t.name,
                 t.valid,
                 s.r025_percentile,
@@ -806,11 +813,12 @@ pub fn r038_tallies(facts: &Facts, firms: &Firms, s: &RedFlagSettings) -> (Vec<B
 /// R038 High disqualification rate (Cardinal `R/038.md`, `r038.rs`): an owner's
 /// (Cardinal: buyer / procuring entity) share of disqualified bids among those it
 /// received, or a firm's share among those it submitted, is at least the upper
-/// fence (`r038_upper_fence` or `Q3 + 1.5·IQR` of the group's shares). A share of
-/// zero never counts (Cardinal would flag everyone when most shares are 0 and the
-/// fence degenerates to 0).
+/// fence (`r038_upper_fence` or `Q3 + 1.5·IQR` of the group's shares). As Cardinal,
+/// nothing when the fence is not above zero (when most shares are 0 the fence
+/// degenerates to 0 and would flag every owner or firm with one disqualification);
+/// a share of zero never counts.
 pub fn r038_high_disqualification_rate(t: &BidTally, upper_fence: f64) -> Option<Flag> {
-    if t.submitted == 0 || t.disqualified == 0 {
+    if t.submitted == 0 || t.disqualified == 0 || upper_fence <= 0.0 {
         return None;
     }
     let ratio = t.disqualified as f64 / t.submitted as f64;
@@ -1319,6 +1327,33 @@ mod tests {
         assert_eq!(r036_lowest_bid_disqualified(&tied, &s, &firms), None, "the winner offered the same lowest price");
         let merit = ProcurementFacts { method: SelectionMethod::Merit, ..p };
         assert_eq!(r036_lowest_bid_disqualified(&merit, &s, &firms), None, "merit is not price only");
+    }
+
+    #[test]
+    fn fences_not_above_zero_flag_nothing_and_boundaries_count_as_cardinal_0_0_8() {
+        let s = settings();
+        let list = [firm(2, "低价公司")];
+        let firms = firm_index(&list);
+        // equal prices: a gap of 0 at a fence of 0 is no R024, any gap at a fence of 0 no R058
+        let tie = price(1, vec![valid(10, 100_000), valid(11, 100_000)], 10, 100_000);
+        assert_eq!(r024_price_close_to_winning_bid(&tie, &s, 0.0), None);
+        let far = price(2, vec![valid(10, 100_000), valid(11, 150_000)], 10, 100_000);
+        assert_eq!(r058_heavily_discounted_bid(&far, &s, 0.0), None);
+        assert_eq!(r058_heavily_discounted_bid(&far, &s, -0.1), None);
+        assert!(r058_heavily_discounted_bid(&far, &s, 0.5).is_some(), "a gap equal to the fence counts");
+        // R025: at the percentile and at the fence counts; a fence of 0 flags nobody
+        let t = BidTally { valid: 4, won: 0, ..tally(Subject::Firm(9), "x".into()) };
+        assert!(r025_excessive_unsuccessful_bids(&t, &s, 4.0, 0.1).is_some());
+        let at_fence = BidTally { valid: 10, won: 1, ..t.clone() };
+        assert!(r025_excessive_unsuccessful_bids(&at_fence, &s, 4.0, 0.1).is_some());
+        assert_eq!(r025_excessive_unsuccessful_bids(&t, &s, 4.0, 0.0), None);
+        // R038: a fence of 0 (most shares 0) flags nobody
+        let owner = BidTally { procurements: 3, submitted: 10, disqualified: 1, ..tally(Subject::Owner(1), "y".into()) };
+        assert_eq!(r038_high_disqualification_rate(&owner, 0.0), None);
+        assert!(r038_high_disqualification_rate(&owner, 0.1).is_some());
+        // R036: no valid quote with an amount, nothing to compare with
+        let none_valid = ProcurementFacts { bids: vec![disq(2, 80_000), excluded(3)], ..price(3, vec![], 1, 90_000) };
+        assert_eq!(r036_lowest_bid_disqualified(&none_valid, &s, &firms), None);
     }
 
     #[test]

@@ -34,6 +34,7 @@ pub struct DashboardFilter {
 /// follows from it (award, contract, delivery, rating) count in the month the
 /// project was published, in its region, industry, item, method and funding.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct Figures {
     /// Projects published.
     pub published: i64,
@@ -100,6 +101,7 @@ impl Figures {
 
 /// One labelled slice: a period (`2026-03`, `2026-Q1`, `2026`), a region or an industry.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct Slice {
     pub key: String,
     pub name: String,

@@ -13,6 +13,7 @@ pub mod oidc;
 pub mod files;
 pub mod notices;
 pub mod onboarding;
+pub mod open_data;
 pub mod payment;
 pub mod performance;
 pub mod dashboard;

@@ -6,6 +6,7 @@
 //! Only public facts travel: counts per department, and for a procurement its
 //! public steps with their dates. Nothing names a complaint's filer, nor any
 //! price other than what the announcement itself publishes.
+use crate::domain::time::parse_month;
 use crate::error::AppError;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -34,26 +35,12 @@ impl ComplaintStatsFilter {
     }
 }
 
-/// A validated period: months counted from year 0 (`year × 12 + month − 1`), inclusive.
+/// A validated period: months counted from year 0 (`year × 12 + month − 1`,
+/// see `domain::time::parse_month`), inclusive.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct MonthRange {
     pub from: i64,
     pub to: i64,
-}
-
-/// `YYYY-MM` → months from year 0, or `None`.
-pub fn parse_month(s: &str) -> Option<i64> {
-    let b = s.as_bytes();
-    if b.len() != 7 || b[4] != b'-' || !s[..4].bytes().all(|c| c.is_ascii_digit()) || !s[5..].bytes().all(|c| c.is_ascii_digit()) {
-        return None;
-    }
-    let y: i64 = s[..4].parse().ok()?;
-    let m: i64 = s[5..].parse().ok()?;
-    ((1..=12).contains(&m) && y >= 1970).then_some(y * 12 + m - 1)
-}
-
-pub fn month_key(m: i64) -> String {
-    format!("{:04}-{:02}", m.div_euclid(12), m.rem_euclid(12) + 1)
 }
 
 /// Validates the period of `filter` (`current`: the current Shanghai month):
@@ -316,6 +303,7 @@ pub fn case_steps(f: &CaseFacts, now: i64, fmt: impl Fn(i64) -> String) -> Vec<C
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::domain::time::month_key;
 
     fn g(dept: Option<&str>, industry: &str, status: &str, decision: Option<&str>, count: i64) -> ComplaintGroup {
         ComplaintGroup { department: dept.map(Into::into), industry: industry.into(), status: status.into(), decision: decision.map(Into::into), count }

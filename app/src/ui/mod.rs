@@ -14,6 +14,7 @@ pub mod performance;
 pub mod firm;
 pub mod ingest;
 pub mod live;
+pub mod open_data;
 pub mod operator;
 pub mod public;
 pub mod public_info;
@@ -83,6 +84,7 @@ pub fn App() -> impl IntoView {
                         <Route path=path!("/firms") view=public::FirmsPage ssr=SsrMode::Async/>
                         <Route path=path!("/firms/:code") view=public::FirmPage ssr=SsrMode::Async/>
                         <Route path=path!("/stats") view=dashboard::StatsPage ssr=SsrMode::Async/>
+                        <Route path=path!("/open-data") view=open_data::OpenDataPage ssr=SsrMode::Async/>
                         <Route path=path!("/sign-in") view=account::SignInPage ssr=SsrMode::Async/>
                         <Route path=path!("/sign-up") view=account::SignUpPage ssr=SsrMode::Async/>
                         <Route path=path!("/account") view=account::AccountPage ssr=SsrMode::Async/>
@@ -221,7 +223,10 @@ fn Footer() -> impl IntoView {
         <footer class="site-footer">
             <div class="container">
                 <p>{t("site.footer")}</p>
-                <p class="footer-links"><a href="/complaints/new">{t("complaints.nav")}</a></p>
+                <p class="footer-links">
+                    <a href="/complaints/new">{t("complaints.nav")}</a>
+                    <a href="/open-data" data-testid="footer-open-data">{t("open_data.nav")}</a>
+                </p>
             </div>
         </footer>
     }

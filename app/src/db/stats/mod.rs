@@ -19,7 +19,7 @@ mod query;
 #[cfg(test)]
 mod tests;
 
-pub use query::{dashboard, month_key, month_start_ms, parse_month, period_key};
+pub use query::{dashboard, period_key};
 
 use super::sql::{Arg, Sql};
 use super::{Backend, Pool};
