@@ -33,7 +33,6 @@ mod tests {
     use crate::db::testing::TestApp;
     use crate::domain::ocds::Publisher;
     use crate::domain::time::{month_key, month_of};
-    use crate::state::Clock;
 
     #[tokio::test]
     async fn the_page_names_the_prefix_and_links_the_last_twelve_months() {
