@@ -9,6 +9,7 @@ mod payment_routes;
 mod verify_draw;
 mod ingest;
 mod ocds_routes;
+mod export_routes;
 mod public_api;
 
 use app::db::{self, demo::DemoOptions, Backend};
@@ -354,6 +355,7 @@ async fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
         .merge(live::routes())
         .merge(payment_routes::routes())
         .merge(dashboard_routes::routes())
+        .merge(export_routes::routes())
         .merge(ingest::routes())
         .merge(ocds_routes::routes(publisher.clone()))
         .merge(public_api::routes())

@@ -31,7 +31,7 @@ pub async fn facets(pool: &Pool, today: &str) -> Result<FirmFacets, sqlx::Error>
     Ok(FirmFacets { items, regions, departments, grades: grades.into_iter().map(|g| g.0).collect() })
 }
 
-fn filtered(select: &str, q: &FirmQuery, today: &str) -> Sql {
+pub(crate) fn filtered(select: &str, q: &FirmQuery, today: &str) -> Sql {
     let mut sql = Sql::new(select);
     sql.push(" FROM firms f WHERE f.status = 'active'");
     if let Some(text) = &q.q {

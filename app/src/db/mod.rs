@@ -11,6 +11,7 @@ pub mod contracts;
 pub mod credit;
 pub mod demo;
 pub mod firms;
+pub mod exports;
 pub mod ingest;
 pub mod oidc;
 pub mod performance;

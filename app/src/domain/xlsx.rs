@@ -338,6 +338,235 @@ pub fn zip_stored(files: &[(String, Vec<u8>)]) -> Vec<u8> {
     out
 }
 
+/// Continues a CRC-32 over more data: `crc32_update(crc32_update(0, a), b) == crc32(a ++ b)`.
+pub fn crc32_update(crc: u32, data: &[u8]) -> u32 {
+    let mut c = !crc;
+    for &b in data {
+        c = CRC_TABLE[((c ^ b as u32) & 0xFF) as usize] ^ (c >> 8);
+    }
+    !c
+}
+
+/// The most data rows an `.xlsx` sheet holds under a header row (Excel: 1,048,576 rows).
+pub const MAX_DATA_ROWS: u64 = 1_048_575;
+
+struct ZipEntry {
+    name: String,
+    crc: u32,
+    size: u32,
+    offset: u32,
+    /// Written with a data descriptor (general purpose flag bit 3).
+    descriptor: bool,
+}
+
+/// A stored (uncompressed) ZIP written front to back, for streaming: every call
+/// returns the bytes to send next. Whole entries go out with their CRC in the
+/// local header; an open entry (`begin` … `data` … `end`) sets flag bit 3 and
+/// sends its CRC and sizes in a data descriptor after its data. The central
+/// directory goes out last (`finish`). No ZIP64: at most 4 GiB.
+#[derive(Default)]
+pub struct ZipStream {
+    written: u64,
+    entries: Vec<ZipEntry>,
+    open: Option<ZipEntry>,
+}
+
+fn u16le(out: &mut Vec<u8>, v: u16) {
+    out.extend_from_slice(&v.to_le_bytes());
+}
+fn u32le(out: &mut Vec<u8>, v: u32) {
+    out.extend_from_slice(&v.to_le_bytes());
+}
+
+impl ZipStream {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Bytes written so far.
+    pub fn written(&self) -> u64 {
+        self.written
+    }
+
+    fn local_header(name: &str, flags: u16, crc: u32, size: u32) -> Vec<u8> {
+        let mut out = Vec::with_capacity(30 + name.len());
+        u32le(&mut out, 0x0403_4b50);
+        u16le(&mut out, 20);
+        u16le(&mut out, flags);
+        u16le(&mut out, 0); // stored
+        u16le(&mut out, DOS_TIME);
+        u16le(&mut out, DOS_DATE);
+        u32le(&mut out, crc);
+        u32le(&mut out, size);
+        u32le(&mut out, size);
+        u16le(&mut out, name.len() as u16);
+        u16le(&mut out, 0);
+        out.extend_from_slice(name.as_bytes());
+        out
+    }
+
+    fn emit(&mut self, out: Vec<u8>) -> Vec<u8> {
+        self.written += out.len() as u64;
+        out
+    }
+
+    /// A whole entry whose content is known now.
+    pub fn entry(&mut self, name: &str, data: &[u8]) -> Vec<u8> {
+        let crc = crc32(data);
+        let size = data.len() as u32;
+        self.entries.push(ZipEntry { name: name.to_string(), crc, size, offset: self.written as u32, descriptor: false });
+        let mut out = Self::local_header(name, 0x0800, crc, size);
+        out.extend_from_slice(data);
+        self.emit(out)
+    }
+
+    /// Opens an entry whose content follows in `data` calls (closes an open one first).
+    pub fn begin(&mut self, name: &str) -> Vec<u8> {
+        let mut out = self.end();
+        self.written += out.len() as u64;
+        let entry = ZipEntry { name: name.to_string(), crc: 0, size: 0, offset: (self.written) as u32, descriptor: true };
+        let header = Self::local_header(name, 0x0808, 0, 0);
+        self.written += header.len() as u64;
+        out.extend_from_slice(&header);
+        self.open = Some(entry);
+        // `end` and the header were counted above
+        out
+    }
+
+    /// Content of the open entry (returned as is, counted into its CRC and size).
+    pub fn data(&mut self, data: Vec<u8>) -> Vec<u8> {
+        if let Some(e) = &mut self.open {
+            e.crc = crc32_update(e.crc, &data);
+            e.size = e.size.wrapping_add(data.len() as u32);
+        }
+        self.emit(data)
+    }
+
+    /// Closes the open entry with its data descriptor (nothing when none is open).
+    fn end(&mut self) -> Vec<u8> {
+        let Some(e) = self.open.take() else { return Vec::new() };
+        let mut out = Vec::with_capacity(16);
+        u32le(&mut out, 0x0807_4b50);
+        u32le(&mut out, e.crc);
+        u32le(&mut out, e.size);
+        u32le(&mut out, e.size);
+        self.entries.push(e);
+        out
+    }
+
+    /// Closes the open entry and writes the central directory and its end record.
+    pub fn finish(mut self) -> Vec<u8> {
+        let mut out = self.end();
+        let cd_offset = (self.written + out.len() as u64) as u32;
+        let mut central = Vec::new();
+        for e in &self.entries {
+            u32le(&mut central, 0x0201_4b50);
+            u16le(&mut central, 20);
+            u16le(&mut central, 20);
+            u16le(&mut central, if e.descriptor { 0x0808 } else { 0x0800 });
+            u16le(&mut central, 0);
+            u16le(&mut central, DOS_TIME);
+            u16le(&mut central, DOS_DATE);
+            u32le(&mut central, e.crc);
+            u32le(&mut central, e.size);
+            u32le(&mut central, e.size);
+            u16le(&mut central, e.name.len() as u16);
+            u16le(&mut central, 0);
+            u16le(&mut central, 0);
+            u16le(&mut central, 0);
+            u16le(&mut central, 0);
+            u32le(&mut central, 0);
+            u32le(&mut central, e.offset);
+            central.extend_from_slice(e.name.as_bytes());
+        }
+        out.extend_from_slice(&central);
+        u32le(&mut out, 0x0605_4b50);
+        u16le(&mut out, 0);
+        u16le(&mut out, 0);
+        u16le(&mut out, self.entries.len() as u16);
+        u16le(&mut out, self.entries.len() as u16);
+        u32le(&mut out, central.len() as u32);
+        u32le(&mut out, cd_offset);
+        u16le(&mut out, 0);
+        self.emit(out)
+    }
+}
+
+/// One row of a sheet as XML (`r`: 1-based row number; the first row bold).
+fn row_xml(r: u64, row: &[Cell]) -> String {
+    let mut s = format!("<row r=\"{r}\">");
+    let style = if r == 1 { " s=\"1\"" } else { "" };
+    for (c, cell) in row.iter().enumerate() {
+        let at = format!("{}{r}", column(c));
+        match cell {
+            Cell::Text(t) if t.is_empty() => {}
+            Cell::Text(t) => s.push_str(&format!("<c r=\"{at}\"{style} t=\"inlineStr\"><is><t xml:space=\"preserve\">{}</t></is></c>", escape(t))),
+            Cell::Int(n) => s.push_str(&format!("<c r=\"{at}\"{style}><v>{n}</v></c>")),
+            Cell::Num(x) => {
+                if let Some(v) = number(*x) {
+                    s.push_str(&format!("<c r=\"{at}\"{style}><v>{v}</v></c>"));
+                }
+            }
+        }
+    }
+    s.push_str("</row>");
+    s
+}
+
+/// A one-sheet `.xlsx` written as rows arrive: `start` gives the package parts
+/// and the sheet's head with the header row, `row` one row's bytes, `finish`
+/// the sheet's end and the ZIP's central directory. Column widths come from the
+/// header (the data is not known in advance). Rows past [`MAX_DATA_ROWS`] are
+/// refused (`row` returns `None`): check the count before streaming.
+pub struct XlsxStream {
+    zip: ZipStream,
+    rows: u64,
+}
+
+impl XlsxStream {
+    pub fn start(sheet: &str, header: &[&str], widths: &[usize]) -> (XlsxStream, Vec<u8>) {
+        let mut zip = ZipStream::new();
+        let names = sheet_names([sheet].into_iter());
+        let mut out = zip.entry("[Content_Types].xml", content_types(1).as_bytes());
+        out.extend(zip.entry("_rels/.rels", ROOT_RELS.as_bytes()));
+        out.extend(zip.entry("xl/workbook.xml", workbook_xml(&names, 1).as_bytes()));
+        out.extend(zip.entry("xl/_rels/workbook.xml.rels", workbook_rels(1).as_bytes()));
+        out.extend(zip.entry("xl/styles.xml", STYLES.as_bytes()));
+        out.extend(zip.begin("xl/worksheets/sheet1.xml"));
+        let mut head = format!("{XML_HEAD}<worksheet xmlns=\"{NS_MAIN}\" xmlns:r=\"{NS_REL}\">");
+        head.push_str("<sheetViews><sheetView workbookViewId=\"0\"><pane ySplit=\"1\" topLeftCell=\"A2\" activePane=\"bottomLeft\" state=\"frozen\"/></sheetView></sheetViews>");
+        head.push_str("<cols>");
+        for (i, h) in header.iter().enumerate() {
+            let w = widths.get(i).copied().unwrap_or(0).max(text_width(h)).clamp(6, 60) + 2;
+            head.push_str(&format!("<col min=\"{n}\" max=\"{n}\" width=\"{w}\" customWidth=\"1\"/>", n = i + 1));
+        }
+        head.push_str("</cols><sheetData>");
+        let cells: Vec<Cell> = header.iter().map(|h| Cell::from(*h)).collect();
+        head.push_str(&row_xml(1, &cells));
+        out.extend(zip.data(head.into_bytes()));
+        (XlsxStream { zip, rows: 0 }, out)
+    }
+
+    /// Data rows written so far.
+    pub fn rows(&self) -> u64 {
+        self.rows
+    }
+
+    pub fn row(&mut self, cells: &[Cell]) -> Option<Vec<u8>> {
+        if self.rows >= MAX_DATA_ROWS {
+            return None;
+        }
+        self.rows += 1;
+        Some(self.zip.data(row_xml(self.rows + 1, cells).into_bytes()))
+    }
+
+    pub fn finish(mut self) -> Vec<u8> {
+        let mut out = self.zip.data(b"</sheetData></worksheet>".to_vec());
+        out.extend(self.zip.finish());
+        out
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -483,5 +712,106 @@ mod tests {
         let files = unzip(&workbook(&[]));
         assert!(part(&files, "xl/workbook.xml").contains(r#"<sheet name="Sheet1""#));
         assert!(files.iter().any(|(n, _)| n == "xl/worksheets/sheet1.xml"));
+    }
+
+    /// Reads a ZIP that may use data descriptors: from the central directory,
+    /// checks every local header, descriptor, CRC and size.
+    fn unzip_streamed(b: &[u8]) -> Vec<(String, Vec<u8>)> {
+        let eocd = b.len() - 22;
+        assert_eq!(u32at(b, eocd), 0x0605_4b50);
+        let entries = u16at(b, eocd + 10);
+        let cd_size = u32at(b, eocd + 12) as usize;
+        let cd_offset = u32at(b, eocd + 16) as usize;
+        assert_eq!(cd_offset + cd_size, eocd);
+        let (mut p, mut local_end, mut out) = (cd_offset, 0, Vec::new());
+        for _ in 0..entries {
+            assert_eq!(u32at(b, p), 0x0201_4b50);
+            let flags = u16at(b, p + 8);
+            let crc = u32at(b, p + 16);
+            let size = u32at(b, p + 20) as usize;
+            assert_eq!(u32at(b, p + 24) as usize, size);
+            let name_len = u16at(b, p + 28);
+            let offset = u32at(b, p + 42) as usize;
+            let name = String::from_utf8(b[p + 46..p + 46 + name_len].to_vec()).unwrap();
+            assert_eq!(offset, local_end, "{name}: entries are contiguous");
+            assert_eq!(u32at(b, offset), 0x0403_4b50);
+            assert_eq!(u16at(b, offset + 6), flags, "{name}: same flags in both headers");
+            let start = offset + 30 + u16at(b, offset + 26) + u16at(b, offset + 28);
+            let data = &b[start..start + size];
+            assert_eq!(crc32(data), crc, "CRC of {name}");
+            if flags & 8 != 0 {
+                assert_eq!(u32at(b, offset + 14), 0, "{name}: CRC deferred");
+                let d = start + size;
+                assert_eq!(u32at(b, d), 0x0807_4b50, "{name}: data descriptor");
+                assert_eq!(u32at(b, d + 4), crc);
+                assert_eq!(u32at(b, d + 8) as usize, size);
+                assert_eq!(u32at(b, d + 12) as usize, size);
+                local_end = d + 16;
+            } else {
+                assert_eq!(u32at(b, offset + 14), crc);
+                assert_eq!(u32at(b, offset + 18) as usize, size);
+                local_end = start + size;
+            }
+            out.push((name, data.to_vec()));
+            p += 46 + name_len + u16at(b, p + 30) + u16at(b, p + 32);
+        }
+        assert_eq!(local_end, cd_offset);
+        out
+    }
+
+    #[test]
+    fn crc32_continues_over_pieces() {
+        let whole = crc32(b"hello, streamed world");
+        assert_eq!(crc32_update(crc32_update(0, b"hello, "), b"streamed world"), whole);
+        assert_eq!(crc32_update(0, b"123456789"), 0xCBF4_3926);
+    }
+
+    #[test]
+    fn a_streamed_zip_round_trips_with_data_descriptors() {
+        let mut z = ZipStream::new();
+        let mut b = z.entry("a.txt", b"first");
+        b.extend(z.begin("big.txt"));
+        for i in 0..1000 {
+            b.extend(z.data(format!("line {i}\n").into_bytes()));
+        }
+        b.extend(z.begin("c.txt"));
+        b.extend(z.data(b"last".to_vec()));
+        assert_eq!(z.written() as usize, b.len(), "the writer counts what it returned");
+        b.extend(z.finish());
+        let files = unzip_streamed(&b);
+        let names: Vec<&str> = files.iter().map(|(n, _)| n.as_str()).collect();
+        assert_eq!(names, ["a.txt", "big.txt", "c.txt"]);
+        let big = String::from_utf8(files[1].1.clone()).unwrap();
+        assert!(big.starts_with("line 0\n") && big.ends_with("line 999\n") && big.lines().count() == 1000);
+        assert_eq!(files[2].1, b"last");
+    }
+
+    #[test]
+    fn a_streamed_workbook_has_every_part_and_the_rows_in_order() {
+        let (mut x, mut b) = XlsxStream::start("公告", &["编号", "金额"], &[14]);
+        for i in 0..300 {
+            b.extend(x.row(&[Cell::Text(format!("ZJ{i:05} <&>")), Cell::Num(i as f64 + 0.5)]).unwrap());
+        }
+        assert_eq!(x.rows(), 300);
+        b.extend(x.finish());
+        assert_eq!(&b[..4], b"PK\x03\x04");
+        let files = unzip_streamed(&b);
+        let names: Vec<&str> = files.iter().map(|(n, _)| n.as_str()).collect();
+        assert_eq!(names, ["[Content_Types].xml", "_rels/.rels", "xl/workbook.xml", "xl/_rels/workbook.xml.rels", "xl/styles.xml", "xl/worksheets/sheet1.xml"]);
+        let sheet = String::from_utf8(files[5].1.clone()).unwrap();
+        assert!(sheet.contains(r#"<c r="A1" s="1" t="inlineStr"><is><t xml:space="preserve">编号</t></is></c>"#), "{}", &sheet[..600]);
+        assert!(sheet.contains(r#"<c r="A2" t="inlineStr"><is><t xml:space="preserve">ZJ00000 &lt;&amp;&gt;</t></is></c><c r="B2"><v>0.5</v></c>"#));
+        assert!(sheet.contains(r#"<row r="301">"#) && !sheet.contains(r#"<row r="302">"#));
+        assert!(sheet.ends_with("</sheetData></worksheet>"));
+        assert!(String::from_utf8(files[2].1.clone()).unwrap().contains(r#"<sheet name="公告""#));
+    }
+
+    #[test]
+    fn a_streamed_sheet_stops_at_excels_row_limit() {
+        let (mut x, _) = XlsxStream::start("s", &["a"], &[]);
+        x.rows = MAX_DATA_ROWS - 1;
+        assert!(x.row(&[Cell::Int(1)]).is_some(), "the last row Excel shows");
+        assert!(x.row(&[Cell::Int(2)]).is_none(), "one more is refused");
+        assert_eq!(x.rows(), MAX_DATA_ROWS);
     }
 }

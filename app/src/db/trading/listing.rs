@@ -138,7 +138,7 @@ const ROW_COLUMNS: &str = "p.code, p.title, s.name AS item_name, r.name AS regio
      p.published_at, p.deadline_at, \
      (SELECT COUNT(*) FROM participations pa WHERE pa.procurement_id = p.id AND pa.status = 'registered') AS participant_count";
 
-fn push_filters(sql: &mut Sql, q: &AnnouncementQuery, firm_id: Option<i64>, now: i64) {
+pub(crate) fn push_filters(sql: &mut Sql, q: &AnnouncementQuery, firm_id: Option<i64>, now: i64) {
     sql.push(" WHERE p.status <> 'draft'");
     let text = q.q.trim();
     if !text.is_empty() {

@@ -88,6 +88,8 @@ fn FirmList(page: crate::domain::paging::Page<FirmSummary>, q: FirmQuery) -> imp
     let firms = page.items.clone();
     view! {
         <p class="count" data-testid="firm-count">{t("firms.found").replace("{n}", &total.to_string())}</p>
+        <crate::ui::trading::list::ExportLinks name="firms"
+            query=q.href(1).strip_prefix("/firms").unwrap_or_default().to_string()/>
         {if firms.is_empty() {
             view! { <Empty message=t("firms.empty")/> }.into_any()
         } else {

@@ -135,12 +135,35 @@ fn Filters(regions: Vec<Named>, industries: Vec<Named>, query: AnnouncementQuery
     }
 }
 
+/// "导出 CSV" / "导出 Excel": plain links to `/exports/{name}.csv|.xlsx` with the
+/// current filters (`query`: "" or "?…"), so they work without JavaScript.
+#[component]
+pub fn ExportLinks(name: &'static str, query: String) -> impl IntoView {
+    view! {
+        <nav class="export-links" aria-label=t("exports.label") title=t("exports.hint")>
+            <a class="button secondary" href=format!("/exports/{name}.csv{query}") download="" rel="external"
+                data-testid="export-csv">{t("exports.csv")}</a>
+            <a class="button secondary" href=format!("/exports/{name}.xlsx{query}") download="" rel="external"
+                data-testid="export-xlsx">{t("exports.xlsx")}</a>
+        </nav>
+    }
+}
+
+/// The query string of the export links for `q` ("" or "?…"): the page's filters,
+/// without the page number and `mine` (exports are public).
+pub fn export_query(q: &AnnouncementQuery) -> String {
+    let href = list_href(&AnnouncementQuery { mine: false, ..q.clone() }, 1);
+    href.strip_prefix("/announcements").unwrap_or_default().to_string()
+}
+
 #[component]
 fn Results(page: Page<AnnouncementRow>, q: AnnouncementQuery) -> impl IntoView {
     let rows = page.items.clone();
     let found = t("trading.found").replace("{n}", &page.total.to_string());
+    let export = export_query(&q);
     view! {
         <p class="count" data-testid="announcement-count">{found}</p>
+        <ExportLinks name="announcements" query=export/>
         {if rows.is_empty() {
             view! { <Empty message=t(if q.mine { "trading.empty_mine" } else { "trading.empty" })/> }.into_any()
         } else {
@@ -219,6 +242,8 @@ mod tests {
         let back = query_from(|k| params.iter().find(|(pk, _)| pk == k).map(|(_, v)| v.clone()));
         assert_eq!(back, q);
         assert_eq!(list_href(&AnnouncementQuery::default(), 1), "/announcements");
+        assert_eq!(export_query(&q), "?q=%E6%B5%8B%E7%BB%98&region=510100&method=random_draw&status=open");
+        assert_eq!(export_query(&AnnouncementQuery::default()), "");
     }
 
     #[test]
