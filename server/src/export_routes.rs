@@ -80,7 +80,7 @@ fn announcement_cells(r: AnnouncementExportRow) -> Vec<Cell> {
         Cell::Text(method),
         Cell::Text(status),
         yuan(r.budget_fen),
-        opt_text(r.published_at.map(format_shanghai)),
+        Cell::Text(format_shanghai(r.published_at)),
         opt_text(r.deadline_at.map(format_shanghai)),
         Cell::Int(r.participant_count),
         opt_text(r.award_firm_name),
@@ -248,7 +248,7 @@ async fn export(
         c.encoder.as_ref()?;
         let rows: Result<(Vec<Vec<Cell>>, After), sqlx::Error> = match &c.source {
             Source::Announcements(q, now) => exports::announcements(&c.state.pool, q, *now, &c.after, c.batch).await.map(|rows| {
-                let after = rows.last().map(|l| After::Announcement { sort_at: l.sort_at, id: l.id }).unwrap_or(After::Start);
+                let after = rows.last().map(|l| After::Announcement { published_at: l.published_at, id: l.id }).unwrap_or(After::Start);
                 (rows.into_iter().map(announcement_cells).collect(), after)
             }),
             Source::Firms(q, today) => exports::firms(&c.state.pool, q, today, &c.after, c.batch).await.map(|rows| {

@@ -695,3 +695,21 @@ async fn the_public_announcement_feed_brings_each_public_change_once_and_nothing
     assert_eq!(now.award.map(|a| a.firm.credit_code), Some(m.firms[0].1.clone()));
     assert_eq!(now.entry.date_modified, crate::domain::ocds::iso_shanghai(deadline() + 3_600_000));
 }
+
+#[tokio::test]
+async fn a_draft_cancelled_before_publication_never_reaches_the_public_list() {
+    let m = market(1).await;
+    m.as_owner().await;
+    let mut f = form(&m, "random_draw");
+    f.title = "从未发布即撤销的草稿".into();
+    let draft = m.app.run(save_announcement(None, f, None)).await.unwrap();
+    m.app.run(cancel_announcement(draft.clone(), "项目取消,不再采购".into())).await.unwrap();
+    let published = m.publish("random_draw").await;
+    let listed = |q: &str, status: &str| {
+        let q = crate::model::trading::AnnouncementQuery { q: q.into(), status: status.into(), ..Default::default() };
+        async { m.app.run(list_announcements(q)).await.unwrap().items.into_iter().map(|r| r.code).collect::<Vec<_>>() }
+    };
+    assert_eq!(listed("从未发布即撤销", "").await, Vec::<String>::new(), "a cancelled draft was never public");
+    assert_eq!(listed(&draft, "cancelled").await, Vec::<String>::new());
+    assert_eq!(listed(&published, "").await, vec![published.clone()]);
+}

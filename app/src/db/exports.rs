@@ -15,8 +15,6 @@ pub const BATCH: u32 = 500;
 #[derive(Clone, Debug, PartialEq, sqlx::FromRow)]
 pub struct AnnouncementExportRow {
     pub id: i64,
-    /// The keyset: `COALESCE(published_at, 0)`.
-    pub sort_at: i64,
     pub code: String,
     pub title: String,
     pub item_name: String,
@@ -24,7 +22,8 @@ pub struct AnnouncementExportRow {
     pub method: String,
     pub status: String,
     pub budget_fen: i64,
-    pub published_at: Option<i64>,
+    /// The keyset with `id` (public announcements always have one).
+    pub published_at: i64,
     pub deadline_at: Option<i64>,
     pub participant_count: i64,
     pub award_firm_name: Option<String>,
@@ -38,7 +37,7 @@ pub struct AnnouncementExportRow {
 pub enum After {
     #[default]
     Start,
-    Announcement { sort_at: i64, id: i64 },
+    Announcement { published_at: i64, id: i64 },
     Firm { key: FirmKey, id: i64 },
 }
 
@@ -71,22 +70,43 @@ pub async fn announcements_count(pool: &Pool, q: &AnnouncementQuery, now: i64) -
 }
 
 /// The next batch of matching announcements, in the list's order (newest first).
+///
+/// Two steps, so a batch costs the same at the end of a large export as at its
+/// start: the batch's ids by keyset on `(published_at, id)` (an index range, no
+/// joins), then those rows with their columns, participant count and result.
 pub async fn announcements(pool: &Pool, q: &AnnouncementQuery, now: i64, after: &After, limit: u32) -> Result<Vec<AnnouncementExportRow>, sqlx::Error> {
+    let mut keys = Sql::new("SELECT p.id FROM procurements p");
+    crate::db::trading::push_filters(&mut keys, q, None, now);
+    if let After::Announcement { published_at, id } = after {
+        // the range first, so the published_at index bounds the scan
+        keys.push(" AND p.published_at <= ").bind(*published_at);
+        keys.push(" AND (p.published_at < ").bind(*published_at).push(" OR p.id < ").bind(*id).push(")");
+    }
+    keys.push(" ORDER BY p.published_at DESC, p.id DESC LIMIT ").bind(limit as i64);
+    let ids: Vec<(i64,)> = keys.query_as().fetch_all(pool).await?;
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
     let mut sql = Sql::new(
-        "SELECT p.id, COALESCE(p.published_at, 0) AS sort_at, p.code, p.title, s.name AS item_name, r.name AS region_name, p.method, p.status, \
+        "SELECT p.id, p.code, p.title, s.name AS item_name, r.name AS region_name, p.method, p.status, \
          p.budget_fen, p.published_at, p.deadline_at, \
          (SELECT COUNT(*) FROM participations pa WHERE pa.procurement_id = p.id AND pa.status = 'registered') AS participant_count, \
          f.name AS award_firm_name, f.credit_code AS award_credit_code, a.amount_fen AS award_amount_fen, a.status AS award_status \
          FROM procurements p JOIN service_items s ON s.id = p.item_id JOIN regions r ON r.code = p.region_code \
-         LEFT JOIN awards a ON a.procurement_id = p.id LEFT JOIN firms f ON f.id = a.firm_id",
+         LEFT JOIN awards a ON a.procurement_id = p.id LEFT JOIN firms f ON f.id = a.firm_id WHERE p.id IN (",
     );
-    crate::db::trading::push_filters(&mut sql, q, None, now);
-    if let After::Announcement { sort_at, id } = after {
-        sql.push(" AND (COALESCE(p.published_at, 0) < ").bind(*sort_at);
-        sql.push(" OR (COALESCE(p.published_at, 0) = ").bind(*sort_at).push(" AND p.id < ").bind(*id).push("))");
-    }
-    sql.push(" ORDER BY COALESCE(p.published_at, 0) DESC, p.id DESC LIMIT ").bind(limit as i64);
+    push_ids(&mut sql, ids.iter().map(|(id,)| *id));
+    sql.push(") ORDER BY p.published_at DESC, p.id DESC");
     sql.query_as::<AnnouncementExportRow>().fetch_all(pool).await
+}
+
+fn push_ids(sql: &mut Sql, ids: impl Iterator<Item = i64>) {
+    for (k, id) in ids.enumerate() {
+        if k > 0 {
+            sql.push(", ");
+        }
+        sql.bind(id);
+    }
 }
 
 /// How many firms match (the directory's count).
@@ -135,12 +155,7 @@ pub async fn firms(pool: &Pool, q: &FirmQuery, today: &str, after: &After, limit
         ") AS item_count, f.completed_count, f.registered_at, f.star_level, f.credit_grade \
          FROM firms f JOIN regions r ON r.code = f.region_code WHERE f.id IN (",
     );
-    for (k, (id, _)) in keys.iter().enumerate() {
-        if k > 0 {
-            sql.push(", ");
-        }
-        sql.bind(*id);
-    }
+    push_ids(&mut sql, keys.iter().map(|(id, _)| *id));
     sql.push(")");
     let rows: Vec<(i64, String, String, String, i64, i64, i64, Option<i64>, Option<String>)> = sql.query_as().fetch_all(pool).await?;
     let mut by_id: std::collections::HashMap<i64, FirmSummary> = rows
@@ -167,7 +182,7 @@ mod tests {
         loop {
             let rows = announcements(&app.state.pool, q, TEST_NOW_MS, &after, batch).await.unwrap();
             let Some(last) = rows.last() else { break };
-            after = After::Announcement { sort_at: last.sort_at, id: last.id };
+            after = After::Announcement { published_at: last.published_at, id: last.id };
             let n = rows.len();
             out.extend(rows);
             if n < batch as usize {

@@ -139,7 +139,8 @@ const ROW_COLUMNS: &str = "p.code, p.title, s.name AS item_name, r.name AS regio
      (SELECT COUNT(*) FROM participations pa WHERE pa.procurement_id = p.id AND pa.status = 'registered') AS participant_count";
 
 pub(crate) fn push_filters(sql: &mut Sql, q: &AnnouncementQuery, firm_id: Option<i64>, now: i64) {
-    sql.push(" WHERE p.status <> 'draft'");
+    // public: published once (a draft cancelled before publication never was)
+    sql.push(" WHERE p.published_at IS NOT NULL AND p.status <> 'draft'");
     let text = q.q.trim();
     if !text.is_empty() {
         let like = format!("%{}%", crate::db::catalogue::escape_like(text));
