@@ -13,6 +13,9 @@ const MONTH_LINK = /^\/api\/v1\/ocds\/months\/\d{4}-\d{2}$/;
 async function expectPolicy(page: Page) {
   await expect(page.getByRole('heading', { name: '开放数据', level: 1 })).toBeVisible();
   await expect(page.getByTestId('open-data-published')).toContainText('月度批量包');
+  // the platform's own documentType codes (an open codelist) are documented here
+  await expect(page.getByTestId('open-data-reviews')).toContainText('zjcsObjection');
+  await expect(page.getByTestId('open-data-reviews')).toContainText('reviewBody');
   await expect(page.getByTestId('open-data-principle')).toContainText('除涉及国家秘密、商业秘密和个人隐私外');
   await expect(page.getByTestId('open-data-licence')).toContainText('CC BY 4.0');
   await expect(page.getByTestId('open-data-ocid')).toContainText(/ocds-[a-z0-9]+-ZJ20261100001/);

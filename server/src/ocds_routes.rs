@@ -254,6 +254,7 @@ mod tests {
             assert_eq!(status, StatusCode::OK, "{path}");
             assert_eq!(v["uri"].as_str(), Some(format!("https://zjcs.example.cn/api/v1/ocds/months/{this}").as_str()));
             assert_eq!(v["releases"].as_array().map(Vec::len), Some(0));
+            assert_eq!(v["license"].as_str(), Some(app::domain::ocds::LICENCE_URL), "the streamed head carries the licence");
         }
         let _ = std::fs::remove_dir_all(dir);
     }
@@ -276,6 +277,7 @@ mod tests {
         assert_eq!(status, StatusCode::OK);
         assert_eq!(record["uri"].as_str(), Some(format!("https://zjcs.example.cn/api/v1/ocds/records/{code}").as_str()));
         assert_eq!(record["publicationPolicy"].as_str(), Some("https://zjcs.example.cn/open-data"));
+        assert_eq!(record["license"].as_str(), Some("https://creativecommons.org/licenses/by/4.0/"));
         assert_eq!(record["records"][0]["ocid"].as_str(), Some(ocid.as_str()));
         let (status, _, releases) = get(&state, &format!("/api/v1/ocds/releases/{code}")).await;
         assert_eq!(status, StatusCode::OK);

@@ -186,6 +186,23 @@ async fn random_draw_from_publication_to_a_final_award_with_a_decline_and_an_obj
     assert_eq!(a.award.as_ref().unwrap().status, "final");
     assert_eq!(a.objections[0].decision.as_deref(), Some("dismissed"));
     assert!(a.events.iter().any(|e| e.kind == "final"));
+
+    // OCDS: the objection is a document of the tender with its outcome, and the regulator
+    // it went to a review body (neither the reason nor the firm that objected)
+    let facts = crate::db::ocds::process(&m.app.state.pool, &code).await.unwrap().unwrap();
+    assert_eq!(facts.reviews.len(), 1);
+    let r = &facts.reviews[0];
+    assert!(!r.complaint && r.answered_at.is_some() && r.escalated_at.is_some() && r.ended_at.is_some(), "{r:?}");
+    assert_eq!(r.decision.as_deref(), Some("dismissed"));
+    let publisher = crate::domain::ocds::Publisher { name: "t".into(), prefix: "ocds-t".into(), base_url: "http://t".into() };
+    let compiled = crate::domain::ocds::compiled(&publisher, &facts, m.app.clock_now());
+    assert_eq!(compiled.tender.documents.len(), 1);
+    assert_eq!(compiled.tender.documents[0].document_type, crate::domain::ocds::DOC_OBJECTION);
+    assert_eq!(compiled.tender.documents[0].description, "监管部门认定不成立 (dismissed by the regulator)");
+    let body = compiled.parties.iter().find(|o| o.roles == ["reviewBody"]).expect("the regulator is the review body");
+    let regulator: String = sqlx::query_scalar("SELECT regulator FROM industries WHERE code = $1").bind(&industry).fetch_one(&m.app.state.pool).await.unwrap();
+    assert_eq!(body.name, regulator);
+    assert!(!serde_json::to_string(&compiled).unwrap().contains("业绩材料"), "the objection's text is not published");
 }
 
 #[tokio::test]

@@ -6,7 +6,7 @@ use super::sql::id_list;
 use super::Pool;
 use crate::domain::merit::MeritCriteria;
 use crate::domain::money::Fen;
-use crate::domain::ocds::{AwardFacts, BidFacts, ContractFacts, DrawFacts, Org, PaymentFacts, ProcessFacts};
+use crate::domain::ocds::{AwardFacts, BidFacts, ContractFacts, DrawFacts, Org, PaymentFacts, ProcessFacts, ReviewBody, ReviewFacts};
 use crate::domain::procurement::{ProcurementStatus, SelectionMethod};
 use crate::model::trading::MethodParams;
 use std::collections::{BTreeMap, HashMap};
@@ -46,7 +46,9 @@ pub async fn changed_between(pool: &Pool, from: i64, to: i64) -> Result<Vec<i64>
            OR EXISTS (SELECT 1 FROM awards a WHERE a.procurement_id = p.id AND (a.awarded_at >= $1 OR a.final_at >= $1)) \
            OR EXISTS (SELECT 1 FROM candidates c WHERE c.procurement_id = p.id AND c.decided_at >= $1) \
            OR EXISTS (SELECT 1 FROM procurement_events e WHERE e.procurement_id = p.id AND e.at >= $1 \
-                      AND e.kind IN ('excluded', 'justification_rejected')) \
+                      AND (e.kind IN ('excluded', 'justification_rejected') OR e.kind LIKE 'objection%')) \
+           OR EXISTS (SELECT 1 FROM complaints c LEFT JOIN contracts ck ON ck.id = c.contract_id \
+                      WHERE (c.procurement_id = p.id OR ck.procurement_id = p.id) AND c.updated_at >= $1) \
            OR EXISTS (SELECT 1 FROM contracts k WHERE k.procurement_id = p.id AND k.updated_at >= $1) \
            OR EXISTS (SELECT 1 FROM contracts k JOIN payments y ON y.contract_id = k.id WHERE k.procurement_id = p.id AND y.paid_at >= $1)) \
          ORDER BY p.published_at, p.id"
@@ -82,6 +84,8 @@ struct ProcRow {
     cancel_reason: Option<String>,
     method_params: String,
     draw_commitment: Option<String>,
+    industry_code: String,
+    regulator: String,
 }
 
 /// The facts of these processes (published ones; at most a few hundred ids per call), in id order.
@@ -93,8 +97,10 @@ pub async fn processes(pool: &Pool, ids: &[i64]) -> Result<Vec<ProcessFacts>, sq
     let rows: Vec<ProcRow> = sqlx::query_as(&format!(
         "SELECT p.id, p.code, p.title, p.project_code, p.scope, si.code AS item_code, si.name AS item_name, p.budget_fen, p.method, p.status, \
                 p.service_days, o.credit_code AS owner_code, o.name AS owner_name, ro.name AS owner_region, p.published_at, p.deadline_at, \
-                p.closed_at, p.opened_at, p.updated_at, p.cancel_reason, p.method_params, p.draw_commitment \
+                p.closed_at, p.opened_at, p.updated_at, p.cancel_reason, p.method_params, p.draw_commitment, \
+                p.industry_code, ind.regulator \
          FROM procurements p JOIN owners o ON o.id = p.owner_id JOIN regions ro ON ro.code = o.region_code \
+         JOIN industries ind ON ind.code = p.industry_code \
          JOIN service_items si ON si.id = p.item_id \
          WHERE p.id IN ({list}) AND {PUBLISHED} ORDER BY p.id"
     ))
@@ -222,12 +228,33 @@ pub async fn processes(pool: &Pool, ids: &[i64]) -> Result<Vec<ProcessFacts>, sq
         contracts.entry(pid).or_default().push(ContractFacts { code, rank, price: Fen(price), created_at, signed_at, due_at, ended_at, lapsed_at, payments });
     }
 
+    // objections from their filing; complaints about the process or its contract from their
+    // acceptance (a complaint from an escalated objection is that objection's review)
+    let review_rows: Vec<(i64, i64, i64, i64, Option<i64>, Option<i64>, Option<i64>, Option<String>)> = sqlx::query_as(&format!(
+        "SELECT o.procurement_id, CAST(0 AS BIGINT), o.id, o.filed_at, o.answered_at, o.escalated_at, o.resolved_at, o.decision FROM objections o \
+         WHERE o.procurement_id IN ({list}) AND o.status <> 'draft' AND o.filed_at IS NOT NULL \
+         UNION ALL \
+         SELECT COALESCE(c.procurement_id, k.procurement_id), CAST(1 AS BIGINT), c.id, c.accepted_at, NULL, c.accepted_at, c.decided_at, c.decision \
+         FROM complaints c LEFT JOIN contracts k ON k.id = c.contract_id \
+         WHERE c.objection_id IS NULL AND c.status IN ('accepted', 'decided') AND c.accepted_at IS NOT NULL \
+           AND COALESCE(c.procurement_id, k.procurement_id) IN ({list}) \
+         ORDER BY 1, 4, 3"
+    ))
+    .fetch_all(pool)
+    .await?;
+    let mut reviews: HashMap<i64, Vec<ReviewFacts>> = HashMap::new();
+    for (pid, kind, id, filed_at, answered_at, escalated_at, ended_at, decision) in review_rows {
+        let complaint = kind == 1;
+        let id = format!("{}{id}", if complaint { 'T' } else { 'Q' });
+        reviews.entry(pid).or_default().push(ReviewFacts { id, complaint, filed_at, answered_at, escalated_at, ended_at, decision });
+    }
+
     let mut out = Vec::with_capacity(rows.len());
     for r in rows {
         let (Some(method), Some(status)) = (SelectionMethod::parse(&r.method), ProcurementStatus::parse(&r.status)) else { continue };
         let ProcRow {
             id, code, title, project_code, scope, item_code, item_name, budget_fen: budget, service_days, owner_code, owner_name, owner_region,
-            published_at, deadline_at, closed_at, opened_at, updated_at, cancel_reason, method_params, draw_commitment, ..
+            published_at, deadline_at, closed_at, opened_at, updated_at, cancel_reason, method_params, draw_commitment, industry_code, regulator, ..
         } = r;
         let params: MethodParams = serde_json::from_str(&method_params).unwrap_or_default();
         let (price_weight, criteria) = match params.merit {
@@ -267,6 +294,8 @@ pub async fn processes(pool: &Pool, ids: &[i64]) -> Result<Vec<ProcessFacts>, sq
                 .collect(),
             awards,
             contracts: contracts.remove(&id).unwrap_or_default(),
+            reviews: reviews.remove(&id).unwrap_or_default(),
+            review_body: ReviewBody { code: industry_code, name: regulator },
         });
     }
     Ok(out)

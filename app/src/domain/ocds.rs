@@ -42,9 +42,19 @@
 //! - Organizations are identified by their unified social credit code
 //!   (统一社会信用代码) under the org-id scheme [`ORG_SCHEME`].
 //! - Amounts are in CNY (yuan), converted from the stored fen.
+//! - Objections (质疑) and complaints (投诉) about the process ([`ReviewFacts`]):
+//!   each is a `tender.documents` entry with the platform's own `documentType`
+//!   codes [`DOC_OBJECTION`] and [`DOC_COMPLAINT`] (the codelist is open; the
+//!   codes are documented on `/open-data`), public from its filing (an objection,
+//!   on the announcement's timeline) or its acceptance by the regulator (a
+//!   complaint), its state and outcome in `description`, never its text or who
+//!   filed it. Once one is before the regulator (an objection escalated, a
+//!   complaint accepted), the industry's regulator is a party with role
+//!   `reviewBody`.
 use crate::domain::money::Fen;
 use crate::domain::procurement::{ProcurementStatus, SelectionMethod};
 use crate::domain::time::{civil_from_days, DAY_MS, SHANGHAI_OFFSET_MS};
+pub use crate::model::open_data::LICENCE_URL;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
@@ -58,6 +68,11 @@ pub const ITEM_SCHEME: &str = "ZJCS-SERVICE-ITEM";
 /// package's `extensions`: version 1.1.3, the one whose schema `scripts/pytools.sh`
 /// merges into its offline copy of the standard for validation.
 pub const BID_EXTENSION: &str = "https://raw.githubusercontent.com/open-contracting/ocds_bid_extension/v1.1.3/extension.json";
+
+/// `tender.documents[].documentType` of an objection (质疑), the platform's code.
+pub const DOC_OBJECTION: &str = "zjcsObjection";
+/// `tender.documents[].documentType` of a complaint (投诉), the platform's code.
+pub const DOC_COMPLAINT: &str = "zjcsComplaint";
 
 /// Who publishes, from the configuration.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -139,6 +154,32 @@ pub struct ContractFacts {
     pub payments: Vec<PaymentFacts>,
 }
 
+/// An objection or a complaint about the process, with the times it changed.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReviewFacts {
+    /// `Q{id}` for an objection, `T{id}` for a complaint.
+    pub id: String,
+    pub complaint: bool,
+    /// Public from: an objection's filing, a complaint's acceptance.
+    pub filed_at: i64,
+    /// An objection answered by the owner.
+    pub answered_at: Option<i64>,
+    /// Before the regulator: an objection escalated (a complaint: `filed_at`).
+    pub escalated_at: Option<i64>,
+    /// Ended: the firm accepted the answer, or the regulator decided.
+    pub ended_at: Option<i64>,
+    /// The regulator's decision: `upheld` or `dismissed`.
+    pub decision: Option<String>,
+}
+
+/// The review body: the industry's regulator (行业主管部门).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReviewBody {
+    /// The industry code.
+    pub code: String,
+    pub name: String,
+}
+
 /// A random draw's published values.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DrawFacts {
@@ -183,6 +224,8 @@ pub struct ProcessFacts {
     pub bids: Vec<BidFacts>,
     pub awards: Vec<AwardFacts>,
     pub contracts: Vec<ContractFacts>,
+    pub reviews: Vec<ReviewFacts>,
+    pub review_body: ReviewBody,
 }
 
 // ---------------------------------------------------------------------------
@@ -226,8 +269,11 @@ pub struct Address {
 pub struct Organization {
     pub id: String,
     pub name: String,
-    pub identifier: Identifier,
-    pub address: Address,
+    /// None for the review body (a department, no credit code here).
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub identifier: Option<Identifier>,
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub address: Option<Address>,
     pub roles: Vec<String>,
 }
 
@@ -285,6 +331,23 @@ pub struct Tender {
     pub number_of_tenderers: Option<i64>,
     #[serde(skip_serializing_if = "Vec::is_empty", default)]
     pub tenderers: Vec<OrganizationReference>,
+    /// Objections and complaints (module comment).
+    #[serde(skip_serializing_if = "Vec::is_empty", default)]
+    pub documents: Vec<Document>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Document {
+    pub id: String,
+    pub document_type: String,
+    pub title: String,
+    pub description: String,
+    /// The announcement's page, whose timeline shows it.
+    pub url: String,
+    pub date_published: String,
+    pub date_modified: String,
+    pub language: String,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -384,6 +447,9 @@ pub struct ReleasePackage {
     /// The extensions used: [`BID_EXTENSION`].
     pub extensions: Vec<String>,
     pub publication_policy: String,
+    /// The data's licence ([`LICENCE_URL`]). Before `releases`: the monthly
+    /// stream writes the package's head from an empty one.
+    pub license: String,
     pub releases: Vec<Release>,
 }
 
@@ -405,6 +471,7 @@ pub struct RecordPackage {
     /// The extensions used: [`BID_EXTENSION`].
     pub extensions: Vec<String>,
     pub publication_policy: String,
+    pub license: String,
     pub records: Vec<Record>,
 }
 
@@ -426,6 +493,35 @@ fn reference(o: &Org) -> OrganizationReference {
 
 fn party_id(o: &Org) -> String {
     format!("{ORG_SCHEME}-{}", o.credit_code)
+}
+
+/// The review body's party id: the platform's scheme and the industry code.
+pub fn review_body_id(b: &ReviewBody) -> String {
+    format!("ZJCS-REVIEWBODY-{}", b.code)
+}
+
+/// An objection or complaint as it was public at `t` (module comment).
+fn review_document(publisher: &Publisher, p: &ProcessFacts, r: &ReviewFacts, t: i64) -> Document {
+    let (doc_type, title) = if r.complaint { (DOC_COMPLAINT, "投诉 (Complaint)") } else { (DOC_OBJECTION, "质疑 (Objection)") };
+    let state = match (seen(r.ended_at, t), r.decision.as_deref()) {
+        (true, Some("upheld")) => "监管部门认定成立 (upheld by the regulator)",
+        (true, Some(_)) => "监管部门认定不成立 (dismissed by the regulator)",
+        (true, None) => "采购人答复后已了结 (settled by the owner's answer)",
+        _ if seen(r.escalated_at, t) => "监管部门处理中 (before the regulator)",
+        _ if seen(r.answered_at, t) => "采购人已答复 (answered by the owner)",
+        _ => "已提出，待采购人答复 (filed, awaiting the owner's answer)",
+    };
+    let modified = [Some(r.filed_at), r.answered_at, r.escalated_at, r.ended_at].into_iter().flatten().filter(|at| *at <= t).max().unwrap_or(r.filed_at);
+    Document {
+        id: r.id.clone(),
+        document_type: doc_type.into(),
+        title: title.into(),
+        description: state.into(),
+        url: format!("{}/announcements/{}", publisher.base_url, p.code),
+        date_published: iso_shanghai(r.filed_at),
+        date_modified: iso_shanghai(modified),
+        language: "zh".into(),
+    }
 }
 
 fn seen(at: Option<i64>, t: i64) -> bool {
@@ -591,10 +687,17 @@ pub fn snapshot(publisher: &Publisher, p: &ProcessFacts, t: i64) -> Release {
             .map(|(o, roles)| Organization {
                 id: party_id(&o),
                 name: o.name.clone(),
-                identifier: Identifier { scheme: ORG_SCHEME.into(), id: o.credit_code.clone(), legal_name: o.name.clone() },
-                address: Address { region: o.region.clone(), country_name: "中国".into() },
+                identifier: Some(Identifier { scheme: ORG_SCHEME.into(), id: o.credit_code.clone(), legal_name: o.name.clone() }),
+                address: Some(Address { region: o.region.clone(), country_name: "中国".into() }),
                 roles: roles.into_iter().map(String::from).collect(),
             })
+            .chain(p.reviews.iter().any(|r| seen(r.escalated_at, t)).then(|| Organization {
+                id: review_body_id(&p.review_body),
+                name: p.review_body.name.clone(),
+                identifier: None,
+                address: None,
+                roles: vec!["reviewBody".into()],
+            }))
             .collect(),
         buyer: reference(&p.owner),
         tender: Tender {
@@ -622,6 +725,7 @@ pub fn snapshot(publisher: &Publisher, p: &ProcessFacts, t: i64) -> Release {
             contract_period: Period { duration_in_days: Some(p.service_days), ..Period::default() },
             number_of_tenderers: closed.then_some(tenderers.len() as i64),
             tenderers,
+            documents: p.reviews.iter().filter(|r| r.filed_at <= t).map(|r| review_document(publisher, p, r, t)).collect(),
         },
         awards: awards
             .iter()
@@ -653,6 +757,10 @@ pub fn change_times(p: &ProcessFacts) -> Vec<i64> {
         times.push(c.created_at);
         times.extend([c.signed_at, c.ended_at, c.lapsed_at].into_iter().flatten());
         times.extend(c.payments.iter().map(|x| x.paid_at));
+    }
+    for r in &p.reviews {
+        times.push(r.filed_at);
+        times.extend([r.answered_at, r.escalated_at, r.ended_at].into_iter().flatten());
     }
     times.retain(|t| *t >= p.published_at);
     times.sort_unstable();
@@ -772,6 +880,7 @@ pub fn release_package(publisher: &Publisher, uri: String, releases: Vec<Release
         publisher: publisher_info(publisher),
         extensions: vec![BID_EXTENSION.into()],
         publication_policy: policy_url(publisher),
+        license: LICENCE_URL.into(),
         releases,
     }
 }
@@ -785,6 +894,7 @@ pub fn record_package(publisher: &Publisher, uri: String, processes: &[ProcessFa
         publisher: publisher_info(publisher),
         extensions: vec![BID_EXTENSION.into()],
         publication_policy: policy_url(publisher),
+        license: LICENCE_URL.into(),
         records: processes
             .iter()
             .map(|p| Record { ocid: publisher.ocid(&p.code), releases: releases(publisher, p, now), compiled_release: compiled(publisher, p, now) })

@@ -70,6 +70,8 @@ fn price_competition() -> ProcessFacts {
             lapsed_at: None,
             payments: vec![PaymentFacts { id: "PAY-1".into(), amount: Fen(8_524_100), paid_at: signed + 30 * DAY_MS }],
         }],
+        reviews: vec![],
+        review_body: ReviewBody { code: "HJ".into(), name: "四川省生态环境厅".into() },
     }
 }
 
@@ -133,7 +135,7 @@ fn a_release_at_each_public_change_tagged_by_what_changed() {
     assert_eq!(opened.awards[0].suppliers[0].id, "CN-SAIC-91510100MA0000002B");
     let winner = opened.parties.iter().find(|o| o.name == "乙咨询公司").unwrap();
     assert_eq!(winner.roles, vec!["tenderer", "supplier"]);
-    assert_eq!(winner.identifier.id, "91510100MA0000002B");
+    assert_eq!(winner.identifier.as_ref().unwrap().id, "91510100MA0000002B");
 
     // publicity over: the award in force, the tender complete
     assert_eq!(rs[2].awards[0].status, "active");
@@ -344,4 +346,55 @@ fn a_months_package_holds_the_releases_dated_in_that_month() {
         assert_eq!(month_range(bad), None, "{bad}");
     }
     assert_eq!(month_range("2026-12").map(|(_, to)| iso_shanghai(to)), Some("2027-01-01T00:00:00+08:00".to_string()));
+}
+
+#[test]
+fn objections_and_complaints_are_documents_and_the_regulator_a_review_body_once_before_it() {
+    let mut p = price_competition();
+    let closed = p.closed_at.unwrap();
+    // an objection during publicity: answered, then escalated and dismissed; a complaint about the contract, upheld
+    p.reviews = vec![
+        ReviewFacts {
+            id: "Q7".into(),
+            complaint: false,
+            filed_at: closed + DAY_MS,
+            answered_at: Some(closed + 2 * DAY_MS),
+            escalated_at: Some(closed + 3 * DAY_MS),
+            ended_at: Some(closed + 5 * DAY_MS),
+            decision: Some("dismissed".into()),
+        },
+        ReviewFacts {
+            id: "T3".into(),
+            complaint: true,
+            filed_at: closed + 40 * DAY_MS,
+            answered_at: None,
+            escalated_at: Some(closed + 40 * DAY_MS),
+            ended_at: Some(closed + 50 * DAY_MS),
+            decision: Some("upheld".into()),
+        },
+    ];
+    let pb = publisher();
+    let docs = |t: i64| snapshot(&pb, &p, t).tender.documents.iter().map(|d| (d.id.clone(), d.document_type.clone(), d.description.clone())).collect::<Vec<_>>();
+    let review_body = |t: i64| snapshot(&pb, &p, t).parties.iter().any(|o| o.roles == ["reviewBody"] && o.name == "四川省生态环境厅");
+    assert!(docs(closed + DAY_MS - 1).is_empty());
+    assert_eq!(docs(closed + DAY_MS), vec![("Q7".into(), DOC_OBJECTION.into(), "已提出，待采购人答复 (filed, awaiting the owner's answer)".into())]);
+    assert_eq!(docs(closed + 2 * DAY_MS)[0].2, "采购人已答复 (answered by the owner)");
+    assert!(!review_body(closed + 3 * DAY_MS - 1), "no review body before escalation");
+    assert!(review_body(closed + 3 * DAY_MS));
+    assert_eq!(docs(closed + 3 * DAY_MS)[0].2, "监管部门处理中 (before the regulator)");
+    assert_eq!(docs(closed + 5 * DAY_MS)[0].2, "监管部门认定不成立 (dismissed by the regulator)");
+    let later = docs(closed + 50 * DAY_MS);
+    assert_eq!(later.len(), 2);
+    assert_eq!(later[1], ("T3".into(), DOC_COMPLAINT.into(), "监管部门认定成立 (upheld by the regulator)".into()));
+    // never the text or who filed it: a document holds only its state
+    let json = serde_json::to_string(&snapshot(&pb, &p, closed + 50 * DAY_MS).tender.documents).unwrap();
+    assert!(json.contains("/announcements/ZJ2026-0001") && !json.contains("咨询公司"), "{json}");
+    // each change is a release, tagged tenderUpdate
+    let rs = releases(&pb, &p, closed + 100 * DAY_MS);
+    let at = |t: i64| rs.iter().find(|r| r.date == iso_shanghai(t)).map(|r| r.tag.clone());
+    for t in [closed + DAY_MS, closed + 2 * DAY_MS, closed + 3 * DAY_MS, closed + 5 * DAY_MS, closed + 40 * DAY_MS, closed + 50 * DAY_MS] {
+        assert_eq!(at(t), Some(vec!["tenderUpdate".to_string()]), "{}", iso_shanghai(t));
+    }
+    // the compiled release is still the last release's state
+    assert_eq!(compiled(&pb, &p, closed + 100 * DAY_MS).tender, rs.last().unwrap().tender);
 }

@@ -26,6 +26,7 @@ pub fn OpenDataPage() -> impl IntoView {
                 <li>{t("open_data.what_releases")}</li>
                 <li>{t("open_data.what_records")}</li>
                 <li>{t("open_data.what_months")}</li>
+                <li data-testid="open-data-reviews">{t("open_data.what_reviews")}</li>
             </ul>
         </section>
         <section class="panel open-data" aria-labelledby="od-never">
