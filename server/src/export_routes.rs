@@ -1,7 +1,9 @@
 //! Bulk exports of the public lists (issue #9), public, no sign-in:
 //! - `GET /exports/announcements.csv|.xlsx?<the /announcements query>`: the
 //!   announcements with their results (中选结果: firm, credit code, amount, status);
-//! - `GET /exports/firms.csv|.xlsx?<the /firms query>`: the firm directory.
+//! - `GET /exports/firms.csv|.xlsx?<the /firms query>`: the firm directory;
+//! - `GET /exports/credit-records.csv|.xlsx?<the /credit-records query>`: the
+//!   public credit records and red/black list entries (信用记录公示).
 //!
 //! Same filters, validation and messages as the pages; read in batches of
 //! [`app::db::exports::BATCH`] by keyset and streamed (never the whole result in
@@ -13,6 +15,7 @@ use app::domain::procurement::{ProcurementStatus, SelectionMethod};
 use app::domain::time::{date_shanghai, format_shanghai};
 use app::domain::xlsx::{Cell, XlsxStream, MAX_DATA_ROWS};
 use app::i18n::{t_in, Locale};
+use app::model::credit::{CreditRecordQuery, PublicCreditRow};
 use app::model::firms::{FirmQuery, FirmSummary};
 use app::model::trading::AnnouncementQuery;
 use app::state::AppState;
@@ -39,6 +42,7 @@ enum Format {
 enum Source {
     Announcements(AnnouncementQuery, i64),
     Firms(FirmQuery, String),
+    CreditRecords(CreditRecordQuery, i64),
 }
 
 fn zh(key: &str) -> String {
@@ -54,6 +58,9 @@ const ANNOUNCEMENT_COLUMNS: [&str; 14] = [
     "award_credit_code", "award_amount", "award_status",
 ];
 const FIRM_COLUMNS: [&str; 8] = ["firm_name", "credit_code", "firm_region", "item_count", "completed", "registered", "star", "credit_grade"];
+
+const CREDIT_RECORD_COLUMNS: [&str; 10] =
+    ["record_date", "firm_name", "credit_code", "firm_region", "record_kind", "record_title", "points", "document_no", "valid_to", "record_state"];
 
 fn header_row(columns: &[&str]) -> Vec<String> {
     columns.iter().map(|c| zh(&format!("exports.col_{c}"))).collect()
@@ -100,6 +107,29 @@ fn firm_cells(f: FirmSummary) -> Vec<Cell> {
         Cell::Text(date_shanghai(f.registered_at)),
         f.star_level.map(Cell::Int).unwrap_or(Cell::Text(String::new())),
         opt_text(f.credit_grade),
+    ]
+}
+
+fn credit_record_cells(r: PublicCreditRow) -> Vec<Cell> {
+    let kind = match r.kind.as_str() {
+        "red" | "black" => zh(&format!("credit.list_{}", r.kind)),
+        other => zh(&format!("credit.kind_{other}")),
+    };
+    let state = match (r.state.as_str(), &r.revoked_on) {
+        ("revoked", Some(d)) => zh("credit.revoked").replace("{d}", d),
+        (s, _) => zh(&format!("credit.state_{s}")),
+    };
+    vec![
+        Cell::Text(r.date),
+        Cell::Text(r.firm_name),
+        Cell::Text(r.credit_code),
+        Cell::Text(r.region_name),
+        Cell::Text(kind),
+        Cell::Text(r.title),
+        r.points.map(Cell::Int).unwrap_or(Cell::Text(String::new())),
+        opt_text(r.document_no),
+        opt_text(r.valid_to),
+        Cell::Text(state),
     ]
 }
 
@@ -170,12 +200,17 @@ async fn export(
             Ok(q) => Source::Firms(q, today.clone()),
             Err(e) => return text(StatusCode::BAD_REQUEST, t_in(locale, e.message_key())),
         },
+        "credit-records" => match CreditRecordQuery::from_params(get).validate() {
+            Ok(q) => Source::CreditRecords(q, now),
+            Err(e) => return text(StatusCode::BAD_REQUEST, t_in(locale, e.message_key())),
+        },
         _ => return text(StatusCode::NOT_FOUND, t_in(locale, "exports.unknown")),
     };
     if format == Format::Xlsx {
         let count = match &source {
             Source::Announcements(q, now) => exports::announcements_count(&state.pool, q, *now).await,
             Source::Firms(q, today) => exports::firms_count(&state.pool, q, today).await,
+            Source::CreditRecords(q, _) => exports::credit_records_count(&state.pool, q).await,
         };
         match count {
             Ok(n) if n as u64 > MAX_DATA_ROWS => {
@@ -191,6 +226,7 @@ async fn export(
     let (columns, file_key): (&[&str], &str) = match source {
         Source::Announcements(..) => (&ANNOUNCEMENT_COLUMNS, "announcements"),
         Source::Firms(..) => (&FIRM_COLUMNS, "firms"),
+        Source::CreditRecords(..) => (&CREDIT_RECORD_COLUMNS, "credit_records"),
     };
     let header = header_row(columns);
     let (content_type, disposition) = {
@@ -198,7 +234,7 @@ async fn export(
             Format::Csv => ("text/csv; charset=utf-8", "csv"),
             Format::Xlsx => (app::domain::xlsx::CONTENT_TYPE, "xlsx"),
         };
-        (mime, content_disposition(&format!("{file_key}-{today}.{ext}"), &format!("{}-{today}.{ext}", zh(&format!("exports.file_{file_key}")))))
+        (mime, content_disposition(&format!("{}-{today}.{ext}", file_key.replace('_', "-")), &format!("{}-{today}.{ext}", zh(&format!("exports.file_{file_key}")))))
     };
 
     enum Encoder {
@@ -232,10 +268,12 @@ async fn export(
                     let sheet = match c.source {
                         Source::Announcements(..) => zh("exports.file_announcements"),
                         Source::Firms(..) => zh("exports.file_firms"),
+                        Source::CreditRecords(..) => zh("exports.file_credit_records"),
                     };
                     let widths: Vec<usize> = match c.source {
                         Source::Announcements(..) => vec![14, 40, 24, 12, 10, 8, 12, 16, 16, 6, 30, 20, 12, 8],
                         Source::Firms(..) => vec![36, 20, 12, 8, 8, 12, 6, 6],
+                        Source::CreditRecords(..) => vec![12, 36, 20, 12, 8, 40, 6, 24, 12, 16],
                     };
                     let (x, head) = XlsxStream::start(&sheet, &names, &widths);
                     out = head;
@@ -254,6 +292,10 @@ async fn export(
             Source::Firms(q, today) => exports::firms(&c.state.pool, q, today, &c.after, c.batch).await.map(|rows| {
                 let after = rows.last().map(|(_, a)| a.clone()).unwrap_or(After::Start);
                 (rows.into_iter().map(|(f, _)| firm_cells(f)).collect(), after)
+            }),
+            Source::CreditRecords(q, now) => exports::credit_records(&c.state.pool, q, *now, &c.after, c.batch).await.map(|rows| {
+                let after = rows.last().map(|l| After::Credit(app::db::credit::PublicKey::of(l))).unwrap_or(After::Start);
+                (rows.into_iter().map(credit_record_cells).collect(), after)
             }),
         };
         let (rows, after) = match rows {
@@ -437,6 +479,61 @@ mod tests {
         for bad in ["/exports/contracts.csv", "/exports/firms.pdf", "/exports/firms"] {
             let (status, _, _) = get_raw(&state, bad, None).await;
             assert_eq!(status, StatusCode::NOT_FOUND, "{bad}");
+        }
+        let _ = std::fs::remove_dir_all(dir);
+    }
+
+    #[tokio::test]
+    async fn credit_records_csv_has_bom_chinese_header_and_the_listed_rows() {
+        let (state, dir) = state("credit").await;
+        let all = CreditRecordQuery::default().validate().unwrap();
+        let want = app::db::exports::credit_records_count(&state.pool, &all).await.unwrap();
+        assert!(want > 7, "several batches: {want}");
+        let (status, headers, body) = get_raw(&state, "/exports/credit-records.csv", None).await;
+        assert_eq!(status, StatusCode::OK);
+        assert_eq!(headers[header::CONTENT_TYPE], "text/csv; charset=utf-8");
+        let cd = headers[header::CONTENT_DISPOSITION].to_str().unwrap();
+        assert!(cd.starts_with("attachment; filename=\"credit-records-2026-11-20.csv\"; filename*=UTF-8''%E4%BF%A1%E7%94%A8%E8%AE%B0%E5%BD%95-2026-11-20.csv"), "{cd}");
+        assert_eq!(&body[..3], b"\xEF\xBB\xBF", "BOM");
+        let text = String::from_utf8(body[3..].to_vec()).unwrap();
+        let lines: Vec<&str> = text.split("\r\n").filter(|l| !l.is_empty()).collect();
+        assert_eq!(lines[0], "日期,机构名称,统一社会信用代码,所在地区,类别,事项或事由,分值,决定文号,有效期至,状态");
+        assert_eq!(lines.len() as i64 - 1, want, "one line per record or entry");
+        // the rows are the page's, in its order (the first page opens the file)
+        let page = app::db::credit::public_list(&state.pool, &all, 20, NOW).await.unwrap();
+        assert_eq!(page.items.len() as i64, want.min(20));
+        let starts: Vec<String> = page.items.iter().map(|r| format!("{},{},{},{}", r.date, r.firm_name, r.credit_code, r.region_name)).collect();
+        let got: Vec<String> = lines[1..=page.items.len()].iter().map(|l| l.splitn(5, ',').take(4).collect::<Vec<_>>().join(",")).collect();
+        assert_eq!(got, starts);
+        // one kind only
+        let (status, _, body) = get_raw(&state, "/exports/credit-records.csv?kind=penalty", None).await;
+        assert_eq!(status, StatusCode::OK);
+        let text = String::from_utf8(body[3..].to_vec()).unwrap();
+        let rows: Vec<&str> = text.split("\r\n").skip(1).filter(|l| !l.is_empty()).collect();
+        let penalties = app::db::exports::credit_records_count(&state.pool, &CreditRecordQuery { kind: Some("penalty".into()), ..Default::default() }.validate().unwrap()).await.unwrap();
+        assert_eq!(rows.len() as i64, penalties);
+        assert!(penalties > 0 && rows.iter().all(|l| l.contains(",惩戒,")), "{}", rows[0]);
+        // the workbook has the same rows
+        let body = get_decompressed(&state, "/exports/credit-records.xlsx", "gzip").await;
+        let text = String::from_utf8_lossy(&body);
+        assert!(text.contains(&format!("<row r=\"{}\">", want + 1)) && !text.contains(&format!("<row r=\"{}\">", want + 2)), "{want} rows");
+        let _ = std::fs::remove_dir_all(dir);
+    }
+
+    #[tokio::test]
+    async fn credit_records_bad_filters_are_400_in_chinese() {
+        let (state, dir) = state("credit-bad").await;
+        for (uri, key) in [
+            ("/exports/credit-records.csv?kind=gold", "credit.records_kind_invalid"),
+            ("/exports/credit-records.xlsx?from=2026-02-30", "credit.records_date_invalid"),
+            ("/exports/credit-records.csv?from=2026-05-01&to=2026-04-01", "credit.records_range_invalid"),
+            ("/exports/credit-records.csv?region=51", "credit.records_region_invalid"),
+        ] {
+            let (status, _, body) = get_raw(&state, uri, None).await;
+            assert_eq!(status, StatusCode::BAD_REQUEST, "{uri}");
+            let message = String::from_utf8(body).unwrap();
+            assert_eq!(message, zh(key));
+            assert!(message.chars().any(|c| !c.is_ascii()), "{uri}: {message}");
         }
         let _ = std::fs::remove_dir_all(dir);
     }

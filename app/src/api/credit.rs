@@ -71,6 +71,20 @@ pub async fn get_credit_archive(credit_code: String) -> Result<CreditArchive, Ap
     check(crate::db::credit::archive(&st, &credit_code, st.now_ms()).await)?.ok_or_else(|| fail(AppError::NotFound))
 }
 
+/// Rows per page of the public credit list (`/credit-records`).
+pub const CREDIT_RECORDS_PER_PAGE: u32 = 20;
+
+/// The public list of credit records and red/black list entries (信用记录公示),
+/// newest first, with the filters of `/credit-records`.
+#[server(prefix = "/api", endpoint = "credit/records")]
+pub async fn list_credit_records(#[server(default)] query: CreditRecordQuery) -> Result<crate::domain::paging::Page<PublicCreditRow>, AppError> {
+    use super::ctx::{authorize, check, fail, state};
+    authorize("credit/records").await?;
+    let st = state()?;
+    let query = query.validate().map_err(fail)?;
+    check(crate::db::credit::public_list(&st.pool, &query, CREDIT_RECORDS_PER_PAGE, st.now_ms()).await)
+}
+
 /// The regulator's credit page: records and list entries in scope, flagged contracts.
 #[server(prefix = "/api", endpoint = "credit/regulator")]
 pub async fn get_regulator_credit() -> Result<RegulatorCredit, AppError> {

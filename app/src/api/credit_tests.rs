@@ -297,3 +297,27 @@ async fn credit_directory_filters_by_star_level_and_credit_grade() {
     let profile = s.app.run(super::firms::get_firm_profile(s.credit_code.clone())).await.unwrap();
     assert_eq!((profile.star_level, profile.credit_grade.as_deref()), (Some(5), Some("D")));
 }
+
+#[tokio::test]
+async fn public_credit_list_shows_new_records_and_refuses_bad_filters_in_chinese() {
+    use crate::model::credit::CreditRecordQuery;
+    let s = setup().await;
+    s.app.sign_in_as(s.regulator).await;
+    s.app.run(add_credit_record(s.credit_code.clone(), "penalty".into(), "公示列表测试惩戒".into(), "4".into(), "2026-11-19".into(), "".into(), "公示〔2026〕9号".into())).await.unwrap();
+    // public: anyone, signed in or not
+    s.app.new_session();
+    let mine = s.app.run(list_credit_records(CreditRecordQuery { q: Some(s.credit_code.clone()), kind: Some("penalty".into()), ..Default::default() })).await.unwrap();
+    let row = mine.items.iter().find(|r| r.title == "公示列表测试惩戒").expect("listed");
+    assert_eq!((row.points, row.state.as_str(), row.document_no.as_deref()), (Some(-4), "in_force", Some("公示〔2026〕9号")));
+    for (q, field, key) in [
+        (CreditRecordQuery { kind: Some("gold".into()), ..Default::default() }, "kind", "credit.records_kind_invalid"),
+        (CreditRecordQuery { q: Some("长".repeat(51)), ..Default::default() }, "q", "credit.records_q_too_long"),
+        (CreditRecordQuery { region: Some("5101".into()), ..Default::default() }, "region", "credit.records_region_invalid"),
+        (CreditRecordQuery { from: Some("2026-13-01".into()), ..Default::default() }, "from", "credit.records_date_invalid"),
+        (CreditRecordQuery { from: Some("2026-05-01".into()), to: Some("2026-04-01".into()), ..Default::default() }, "to", "credit.records_range_invalid"),
+    ] {
+        let e = s.app.run(list_credit_records(q)).await.unwrap_err();
+        assert_eq!(field_of(e), (field.to_string(), key.to_string()));
+        assert!(crate::i18n::t_in(crate::i18n::Locale::Zh, key).chars().any(|c| !c.is_ascii()), "{key} has a Chinese message");
+    }
+}

@@ -140,6 +140,7 @@ async fn call(app: &TestApp, endpoint: &str) -> Result<(), AppError> {
         // @cases:ratings
         "credit/lookup" => credit::credit_lookup("矩阵".into()).await.map(drop),
         "credit/archive" => credit::get_credit_archive(firm_code).await.map(drop),
+        "credit/records" => credit::list_credit_records(Default::default()).await.map(drop),
         "credit/regulator" => credit::get_regulator_credit().await.map(drop),
         "credit/add_record" => credit::add_credit_record("NO-SUCH".into(), "reward".into(), "矩阵测试".into(), "1".into(), "2026-11-20".into(), "".into(), "矩阵-1".into()).await.map(drop),
         "credit/add_list_entry" => credit::add_list_entry("NO-SUCH".into(), "red".into(), "矩阵测试理由".into(), "2026-11-20".into(), "".into()).await,

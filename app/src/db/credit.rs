@@ -537,3 +537,149 @@ async fn in_scope_cached(conn: &mut AnyConnection, scope: &Scope<'_>, firm: i64,
     cache.insert(firm, v);
     Ok(v)
 }
+
+// ---- the public list of credit records (信用记录公示, `/credit-records`) -----
+//
+// Rewards/penalties and red/black list entries of firms whose archive is public
+// (as `archive`), one list, newest first: by date (decided on / valid from),
+// then by a key unique across both tables (record id × 2, entry id × 2 + 1).
+// The page and the export both read keys first (a union of two narrow
+// selects), then decorate those rows: same filters, same order.
+
+/// Both tables as one: firm, kind (reward | penalty | red | black), date and key.
+const PUBLIC_UNION: &str = "(SELECT r.firm_id, r.kind, r.decided_on AS d, CAST(r.id * 2 AS BIGINT) AS k FROM credit_records r \
+     UNION ALL SELECT e.firm_id, e.list, e.valid_from, CAST(e.id * 2 + 1 AS BIGINT) FROM credit_list_entries e) u \
+     JOIN firms f ON f.id = u.firm_id";
+
+/// Where the next batch of a public-list export starts (the last row's date and key).
+#[derive(Clone, Debug, PartialEq)]
+pub struct PublicKey {
+    pub date: String,
+    pub key: i64,
+}
+
+impl PublicKey {
+    /// The key of a listed row.
+    pub fn of(row: &PublicCreditRow) -> PublicKey {
+        PublicKey { date: row.date.clone(), key: row.id * 2 + i64::from(row.is_list_entry()) }
+    }
+}
+
+/// The list's filters on a validated query.
+fn push_public_filters(sql: &mut super::sql::Sql, q: &CreditRecordQuery) {
+    sql.push(" WHERE f.status IN ('active', 'suspended', 'expelled')");
+    if let Some(text) = &q.q {
+        sql.push(" AND (f.name LIKE ").bind(format!("%{}%", super::catalogue::escape_like(text))).push(" ESCAPE '\\'");
+        sql.push(" OR f.credit_code = ").bind(text.to_ascii_uppercase()).push(")");
+    }
+    if let Some(kind) = &q.kind {
+        sql.push(" AND u.kind = ").bind(kind.as_str());
+    }
+    if let Some(prefix) = q.region.as_deref().and_then(crate::domain::region::like_prefix) {
+        sql.push(" AND f.region_code LIKE ").bind(prefix);
+    }
+    if let Some(from) = &q.from {
+        sql.push(" AND u.d >= ").bind(from.as_str());
+    }
+    if let Some(to) = &q.to {
+        sql.push(" AND u.d <= ").bind(to.as_str());
+    }
+}
+
+/// How many rows match a validated query.
+pub async fn public_count(pool: &Pool, q: &CreditRecordQuery) -> Result<i64, sqlx::Error> {
+    let mut sql = super::sql::Sql::new(&format!("SELECT COUNT(*) FROM {PUBLIC_UNION}"));
+    push_public_filters(&mut sql, q);
+    Ok(sql.query_as::<(i64,)>().fetch_one(pool).await?.0)
+}
+
+/// The keys of the matching rows in the list's order: after `after` (keyset) or
+/// skipping `offset` rows, at most `limit`.
+async fn public_keys(pool: &Pool, q: &CreditRecordQuery, after: Option<&PublicKey>, offset: i64, limit: i64) -> Result<Vec<i64>, sqlx::Error> {
+    let mut sql = super::sql::Sql::new(&format!("SELECT u.k FROM {PUBLIC_UNION}"));
+    push_public_filters(&mut sql, q);
+    if let Some(a) = after {
+        sql.push(" AND u.d <= ").bind(a.date.as_str());
+        sql.push(" AND (u.d < ").bind(a.date.as_str()).push(" OR u.k < ").bind(a.key).push(")");
+    }
+    sql.push(" ORDER BY u.d DESC, u.k DESC LIMIT ").bind(limit);
+    if offset > 0 {
+        sql.push(" OFFSET ").bind(offset);
+    }
+    Ok(sql.query_as::<(i64,)>().fetch_all(pool).await?.into_iter().map(|(k,)| k).collect())
+}
+
+/// The rows of `keys`, in that order, with their state on `today`.
+async fn public_rows(pool: &Pool, keys: &[i64], today: &str) -> Result<Vec<PublicCreditRow>, sqlx::Error> {
+    use super::sql::Sql;
+    let (records, entries): (Vec<i64>, Vec<i64>) = keys.iter().partition(|k| *k % 2 == 0);
+    let mut by_key = std::collections::HashMap::new();
+    let ids = |sql: &mut Sql, keys: &[i64]| {
+        for (n, k) in keys.iter().enumerate() {
+            if n > 0 {
+                sql.push(", ");
+            }
+            sql.bind(k / 2);
+        }
+        sql.push(")");
+    };
+    if !records.is_empty() {
+        let mut sql = Sql::new(
+            "SELECT r.id, r.kind, r.decided_on, f.name, f.credit_code, g.name, r.title, r.points, r.document_no, r.valid_to \
+             FROM credit_records r JOIN firms f ON f.id = r.firm_id JOIN regions g ON g.code = f.region_code WHERE r.id IN (",
+        );
+        ids(&mut sql, &records);
+        type Row = (i64, String, String, String, String, String, String, i64, String, Option<String>);
+        for (id, kind, date, firm_name, credit_code, region_name, title, points, document_no, valid_to) in sql.query_as::<Row>().fetch_all(pool).await? {
+            let state = PublicCreditRow::state_on(&date, valid_to.as_deref(), false, today).to_string();
+            by_key.insert(
+                id * 2,
+                PublicCreditRow { id, kind, date, firm_name, credit_code, region_name, title, points: Some(points), document_no: Some(document_no), valid_to, state, revoked_on: None },
+            );
+        }
+    }
+    if !entries.is_empty() {
+        let mut sql = Sql::new(
+            "SELECT e.id, e.list, e.valid_from, f.name, f.credit_code, g.name, e.reason, e.valid_to, e.revoked_at \
+             FROM credit_list_entries e JOIN firms f ON f.id = e.firm_id JOIN regions g ON g.code = f.region_code WHERE e.id IN (",
+        );
+        ids(&mut sql, &entries);
+        type Row = (i64, String, String, String, String, String, String, Option<String>, Option<i64>);
+        for (id, kind, date, firm_name, credit_code, region_name, title, valid_to, revoked_at) in sql.query_as::<Row>().fetch_all(pool).await? {
+            let state = PublicCreditRow::state_on(&date, valid_to.as_deref(), revoked_at.is_some(), today).to_string();
+            by_key.insert(
+                id * 2 + 1,
+                PublicCreditRow {
+                    id,
+                    kind,
+                    date,
+                    firm_name,
+                    credit_code,
+                    region_name,
+                    title,
+                    points: None,
+                    document_no: None,
+                    valid_to,
+                    state,
+                    revoked_on: revoked_at.map(date_shanghai),
+                },
+            );
+        }
+    }
+    Ok(keys.iter().filter_map(|k| by_key.remove(k)).collect())
+}
+
+/// One page of the public list (a validated query), newest first.
+pub async fn public_list(pool: &Pool, q: &CreditRecordQuery, per_page: u32, now: i64) -> Result<crate::domain::paging::Page<PublicCreditRow>, sqlx::Error> {
+    let page = q.page.unwrap_or(1).max(1);
+    let total = public_count(pool, q).await?;
+    let keys = public_keys(pool, q, None, crate::domain::paging::offset(page, per_page), per_page as i64).await?;
+    let items = public_rows(pool, &keys, &date_shanghai(now)).await?;
+    Ok(crate::domain::paging::Page { items, page, per_page, total: total as u64 })
+}
+
+/// The next batch of the public list after `after` (None: from the start), in the list's order.
+pub async fn public_batch(pool: &Pool, q: &CreditRecordQuery, now: i64, after: Option<&PublicKey>, limit: u32) -> Result<Vec<PublicCreditRow>, sqlx::Error> {
+    let keys = public_keys(pool, q, after, 0, limit as i64).await?;
+    public_rows(pool, &keys, &date_shanghai(now)).await
+}

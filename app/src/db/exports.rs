@@ -4,6 +4,7 @@
 use super::sql::Sql;
 use super::Pool;
 use crate::error::AppError;
+use crate::model::credit::{CreditRecordQuery, PublicCreditRow};
 use crate::model::firms::{FirmQuery, FirmSort, FirmSummary};
 use crate::model::trading::AnnouncementQuery;
 
@@ -39,6 +40,8 @@ pub enum After {
     Start,
     Announcement { published_at: i64, id: i64 },
     Firm { key: FirmKey, id: i64 },
+    /// The credit list's date and key (`db::credit::PublicKey`).
+    Credit(crate::db::credit::PublicKey),
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -167,6 +170,22 @@ pub async fn firms(pool: &Pool, q: &FirmQuery, today: &str, after: &After, limit
     Ok(keys.into_iter().filter_map(|(id, key)| by_id.remove(&id).map(|f| (f, After::Firm { key, id }))).collect())
 }
 
+/// How many credit records and list entries match (a validated query: the page's count).
+pub async fn credit_records_count(pool: &Pool, q: &CreditRecordQuery) -> Result<i64, sqlx::Error> {
+    crate::db::credit::public_count(pool, q).await
+}
+
+/// The next batch of the public credit list (a validated query), in the page's
+/// order. Two steps as `announcements`: keys by keyset on (date, key) over both
+/// tables, then those rows decorated (`db::credit::public_batch`).
+pub async fn credit_records(pool: &Pool, q: &CreditRecordQuery, now: i64, after: &After, limit: u32) -> Result<Vec<PublicCreditRow>, sqlx::Error> {
+    let after = match after {
+        After::Credit(k) => Some(k),
+        _ => None,
+    };
+    crate::db::credit::public_batch(pool, q, now, after, limit).await
+}
+
 fn sql_keyset(sql: &mut Sql, key: &str, cmp: &str, arg: super::sql::Arg, id: i64) {
     sql.push(&format!(" AND ({key} {cmp} ")).bind(arg.clone());
     sql.push(&format!(" OR ({key} = ")).bind(arg).push(" AND f.id > ").bind(id).push("))");
@@ -275,6 +294,134 @@ mod tests {
                 assert_eq!(got, want, "{q:?} in batches of {batch}");
             }
             assert_eq!(firms_count(&app.state.pool, &q, &today).await.unwrap() as usize, want.len());
+        }
+    }
+
+    /// Every row of the public credit list, page by page (what `/credit-records` shows).
+    async fn listed_credit_records(app: &TestApp, q: &CreditRecordQuery) -> (Vec<PublicCreditRow>, u64) {
+        let (mut rows, mut total) = (Vec::new(), 0);
+        for page in 1.. {
+            let p = crate::db::credit::public_list(&app.state.pool, &CreditRecordQuery { page: Some(page), ..q.clone() }, 20, TEST_NOW_MS).await.unwrap();
+            total = p.total;
+            rows.extend(p.items);
+            if (page as u64) * 20 >= p.total {
+                break;
+            }
+        }
+        (rows, total)
+    }
+
+    async fn exported_credit_records(app: &TestApp, q: &CreditRecordQuery, batch: u32) -> Vec<PublicCreditRow> {
+        let (mut out, mut after) = (Vec::new(), After::Start);
+        loop {
+            let rows = credit_records(&app.state.pool, q, TEST_NOW_MS, &after, batch).await.unwrap();
+            let Some(last) = rows.last() else { break };
+            after = After::Credit(crate::db::credit::PublicKey::of(last));
+            let n = rows.len();
+            out.extend(rows);
+            if n < batch as usize {
+                break;
+            }
+        }
+        out
+    }
+
+    /// The list under `q` is exactly the rows of the whole list that satisfy `ok`, and fewer.
+    async fn narrows(app: &TestApp, all: &[PublicCreditRow], q: CreditRecordQuery, ok: impl Fn(&PublicCreditRow) -> bool) {
+        let want: Vec<PublicCreditRow> = all.iter().filter(|r| ok(r)).cloned().collect();
+        let q = q.validate().unwrap();
+        let (got, total) = listed_credit_records(app, &q).await;
+        assert!(!got.is_empty() && got.len() < all.len(), "{q:?} narrows: {}", got.len());
+        assert_eq!(total as usize, got.len());
+        assert_eq!(got, want, "{q:?}");
+    }
+
+    #[tokio::test]
+    async fn credit_record_filters_each_narrow_the_list() {
+        let app = TestApp::new().await;
+        let pool = &app.state.pool;
+        let today = crate::domain::time::date_shanghai(TEST_NOW_MS);
+        // a record and a list entry on the same day (ties are ordered by key), and rows of a firm that is not public
+        let (firm, name, code, region): (i64, String, String, String) =
+            sqlx::query_as("SELECT id, name, credit_code, region_code FROM firms WHERE status = 'active' ORDER BY id DESC LIMIT 1").fetch_one(pool).await.unwrap();
+        let hidden: i64 = sqlx::query_scalar("SELECT id FROM firms WHERE status = 'submitted' ORDER BY id LIMIT 1").fetch_one(pool).await.unwrap();
+        for f in [firm, hidden] {
+            sqlx::query("INSERT INTO credit_records (firm_id, kind, title, points, decided_on, valid_to, source, document_no, created_at) VALUES ($1, 'penalty', '测试惩戒事项', -3, $2, NULL, 'regulator', '测试〔2026〕1号', 0)")
+                .bind(f).bind(&today).execute(pool).await.unwrap();
+            sqlx::query("INSERT INTO credit_list_entries (firm_id, list, reason, valid_from, valid_to, entered_at) VALUES ($1, 'red', '测试红名单事由', $2, NULL, 0)")
+                .bind(f).bind(&today).execute(pool).await.unwrap();
+        }
+        let all = CreditRecordQuery::default().validate().unwrap();
+        let (rows, total) = listed_credit_records(&app, &all).await;
+        let records: i64 = sqlx::query_scalar(
+            "SELECT (SELECT COUNT(*) FROM credit_records r JOIN firms f ON f.id = r.firm_id WHERE f.status IN ('active', 'suspended', 'expelled'))              + (SELECT COUNT(*) FROM credit_list_entries e JOIN firms f ON f.id = e.firm_id WHERE f.status IN ('active', 'suspended', 'expelled'))",
+        )
+        .fetch_one(pool)
+        .await
+        .unwrap();
+        assert_eq!(total as i64, records, "every public record and entry, no hidden firm's");
+        assert_eq!(rows.len() as u64, total);
+        assert!(rows.len() > 8, "the demo market has credit records: {}", rows.len());
+        assert!(rows.windows(2).all(|w| w[0].date >= w[1].date), "newest first");
+        for kind in ["reward", "penalty", "red", "black"] {
+            assert!(rows.iter().any(|r| r.kind == kind), "the demo has {kind}");
+        }
+        assert!(rows.iter().any(|r| r.state == "expired") && rows.iter().any(|r| r.state == "in_force") && rows.iter().any(|r| r.state == "revoked"));
+        assert!(rows.iter().filter(|r| r.kind == "black").all(|r| r.state != "in_force"), "no demo firm is blacklisted today");
+        assert!(rows.iter().all(|r| r.credit_code != "" && r.region_name != ""));
+        assert!(rows.iter().all(|r| r.is_list_entry() == r.points.is_none() && r.is_list_entry() == r.document_no.is_none()));
+        let mine: Vec<&PublicCreditRow> = rows.iter().filter(|r| r.credit_code == code).collect();
+        assert!(mine.len() >= 2 && mine[0].date == today && mine[0].state == "in_force");
+
+        for kind in ["reward", "penalty", "red", "black"] {
+            narrows(&app, &rows, CreditRecordQuery { kind: Some(kind.into()), ..Default::default() }, |r| r.kind == kind).await;
+        }
+        narrows(&app, &rows, CreditRecordQuery { q: Some(code.to_lowercase()), ..Default::default() }, |r| r.credit_code == code).await;
+        let fragment: String = name.chars().skip(2).take(3).collect();
+        narrows(&app, &rows, CreditRecordQuery { q: Some(fragment.clone()), ..Default::default() }, |r| r.firm_name.contains(&fragment)).await;
+        let mid = rows[rows.len() / 2].date.clone();
+        narrows(&app, &rows, CreditRecordQuery { from: Some(mid.clone()), ..Default::default() }, |r| r.date >= mid).await;
+        narrows(&app, &rows, CreditRecordQuery { to: Some(mid.clone()), ..Default::default() }, |r| r.date <= mid).await;
+        narrows(&app, &rows, CreditRecordQuery { from: Some(mid.clone()), to: Some(mid.clone()), ..Default::default() }, |r| r.date == mid).await;
+        // region: the firm's city (a prefix), against the region codes of the firms
+        let city = format!("{}00", &region[..4]);
+        let in_city: Vec<String> = sqlx::query_scalar("SELECT credit_code FROM firms WHERE region_code LIKE $1").bind(format!("{}%", &region[..4])).fetch_all(pool).await.unwrap();
+        narrows(&app, &rows, CreditRecordQuery { region: Some(city), ..Default::default() }, |r| in_city.contains(&r.credit_code)).await;
+        // nothing matches: an empty list
+        let (none, total) = listed_credit_records(&app, &CreditRecordQuery { q: Some("没有这家机构".into()), ..Default::default() }.validate().unwrap()).await;
+        assert!(none.is_empty() && total == 0);
+    }
+
+    #[tokio::test]
+    async fn exported_credit_records_are_exactly_the_listed_ones_in_order() {
+        let app = TestApp::new().await;
+        let pool = &app.state.pool;
+        // ties on one date, across both tables
+        let firm: i64 = sqlx::query_scalar("SELECT id FROM firms WHERE status = 'active' ORDER BY id DESC LIMIT 1").fetch_one(pool).await.unwrap();
+        for _ in 0..3 {
+            sqlx::query("INSERT INTO credit_records (firm_id, kind, title, points, decided_on, source, document_no, created_at) VALUES ($1, 'reward', '同日奖励事项', 2, '2026-03-02', 'regulator', '测试〔2026〕2号', 0)")
+                .bind(firm).execute(pool).await.unwrap();
+            sqlx::query("INSERT INTO credit_list_entries (firm_id, list, reason, valid_from, entered_at) VALUES ($1, 'red', '同日红名单事由', '2026-03-02', 0)")
+                .bind(firm).execute(pool).await.unwrap();
+        }
+        let queries = [
+            CreditRecordQuery::default(),
+            CreditRecordQuery { kind: Some("penalty".into()), ..Default::default() },
+            CreditRecordQuery { kind: Some("red".into()), ..Default::default() },
+            CreditRecordQuery { kind: Some("black".into()), ..Default::default() },
+            CreditRecordQuery { region: Some("510100".into()), ..Default::default() },
+            CreditRecordQuery { from: Some("2026-01-01".into()), to: Some("2026-06-30".into()), ..Default::default() },
+            CreditRecordQuery { q: Some("有限".into()), ..Default::default() },
+        ];
+        for raw in &queries {
+            let q = raw.validate().unwrap();
+            let (want, total) = listed_credit_records(&app, &q).await;
+            assert_eq!(want.len() as u64, total);
+            assert!(!want.is_empty(), "{q:?}");
+            for batch in [1, 3, 7, BATCH] {
+                assert_eq!(exported_credit_records(&app, &q, batch).await, want, "{q:?} in batches of {batch}");
+            }
+            assert_eq!(credit_records_count(pool, &q).await.unwrap() as u64, total);
         }
     }
 

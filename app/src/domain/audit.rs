@@ -77,6 +77,7 @@ pub const READ_ONLY: &[&str] = &[
     "ratings/desk",
     "credit/lookup",
     "credit/archive",
+    "credit/records",
     "credit/regulator",
     "credit/contract_flag",
     "dashboard/view",

@@ -161,6 +161,7 @@ pub const MATRIX: &[Rule] = &[
     // @matrix:ratings
     Rule { endpoint: "credit/lookup", audience: Public, rows: "firms admitted to the directory (active, suspended, expelled)" },
     Rule { endpoint: "credit/archive", audience: Public, rows: "one admitted firm's public credit archive" },
+    Rule { endpoint: "credit/records", audience: Public, rows: "rewards, penalties and red/black list entries of firms admitted to the directory (active, suspended, expelled)" },
     Rule { endpoint: "credit/regulator", audience: Roles(&[Regulator, Operator, Admin]), rows: "regulator: firms in its region with a service item of its industry; operator, admin: all" },
     Rule { endpoint: "credit/add_record", audience: Roles(&[Regulator]), rows: "firms in the regulator's scope (as credit/regulator)" },
     Rule { endpoint: "credit/add_list_entry", audience: Roles(&[Regulator]), rows: "firms in the regulator's scope" },

@@ -133,6 +133,7 @@ pub fn App() -> impl IntoView {
                         <Route path=path!("/regulator/complaints") view=complaints::RegulatorComplaintsPage ssr=SsrMode::Async/>
                         // @routes:complaints
                         <Route path=path!("/credit") view=credit::CreditLookupPage ssr=SsrMode::Async/>
+                        <Route path=path!("/credit-records") view=credit::records::CreditRecordsPage ssr=SsrMode::Async/>
                         <Route path=path!("/credit/:credit_code") view=credit::CreditArchivePage ssr=SsrMode::Async/>
                         <Route path=path!("/regulator/credit") view=credit::RegulatorCreditPage ssr=SsrMode::Async/>
                         // @routes:credit
@@ -226,6 +227,7 @@ fn Footer() -> impl IntoView {
                 <p class="footer-links">
                     <a href="/complaints/new">{t("complaints.nav")}</a>
                     <a href="/open-data" data-testid="footer-open-data">{t("open_data.nav")}</a>
+                    <a href="/credit-records" data-testid="footer-credit-records">{t("credit.records_nav")}</a>
                 </p>
             </div>
         </footer>

@@ -57,6 +57,8 @@ pub struct DemoReport {
     pub awards: usize,
     pub contracts: usize,
     pub ratings: usize,
+    pub credit_records: usize,
+    pub credit_list_entries: usize,
 }
 
 struct Item {
@@ -561,6 +563,10 @@ pub async fn load(
     buf.flush(&mut tx).await?;
 
     poor_performers(&mut tx, now).await?;
+    progress("demo: credit records and red/black list entries");
+    let (records, entries) = credit_archive(&mut tx, &mut rng, firm_base, now).await?;
+    report.credit_records = records;
+    report.credit_list_entries = entries;
     // completed services, kept on the firm for the directory; statistics first, or
     // the planner walks every completed contract per firm (hours at 1,000,000 projects)
     sqlx::query("ANALYZE contracts").execute(&mut *tx).await?;
@@ -670,4 +676,116 @@ async fn poor_performers(tx: &mut sqlx::Transaction<'_, sqlx::Any>, now: i64) ->
         done += 1;
     }
     Ok(())
+}
+
+
+const REWARD_TITLES: &[&str] = &[
+    "获评年度诚信示范中介机构",
+    "在重点项目服务中表现突出，予以通报表扬",
+    "主动参与公益性技术服务，予以表彰",
+    "年度服务质量考核优秀",
+    "获评守合同重信用企业",
+];
+const PENALTY_TITLES: &[&str] = &[
+    "未按合同约定时限提交服务成果",
+    "出具的报告存在重大质量问题，予以通报批评",
+    "报名材料中从业人员信息与实际不符",
+    "违规转包中介服务业务",
+    "超出公布的收费标准收取服务费用",
+    "无正当理由拒绝签订合同",
+];
+const RED_REASONS: &[&str] = &["连续三年信用评价为 A 级，列入守信红名单", "获评省级诚信示范中介机构，列入红名单"];
+const BLACK_REASONS: &[&str] = &["出具虚假评估报告，列入严重失信黑名单", "以弄虚作假方式参与选取，列入黑名单", "串通报价扰乱中介服务市场秩序，列入黑名单"];
+
+/// Rewards and penalties (about one per 15 firms, decided over the last two
+/// years, some no longer in force) and red/black list entries: a few red list
+/// entries, and blacklist entries that have all expired or been revoked, so
+/// that no demo firm is blacklisted at "now" (tests pick random demo firms to
+/// take part). Admitted firms past the first twenty (the demo accounts' firms);
+/// their credit score and grade are recomputed. Returns (records, entries).
+async fn credit_archive(tx: &mut sqlx::Transaction<'_, sqlx::Any>, rng: &mut ChaCha8Rng, firm_base: i64, now: i64) -> Result<(usize, usize), sqlx::Error> {
+    let firms: Vec<i64> = sqlx::query_scalar("SELECT id FROM firms WHERE id > $1 AND status IN ('active', 'suspended') ORDER BY id")
+        .bind(firm_base)
+        .fetch_all(&mut **tx)
+        .await?;
+    let firms: Vec<i64> = firms.into_iter().skip(20).collect();
+    if firms.is_empty() {
+        return Ok((0, 0));
+    }
+    let total_firms: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM firms WHERE id > $1").bind(firm_base).fetch_one(&mut **tx).await?;
+    let day = |days_ago: i64| now - days_ago * DAY_MS;
+    let mut touched = std::collections::BTreeSet::new();
+    let n_records = (total_firms as usize / 15).max(4);
+    for k in 0..n_records {
+        let firm = *pick(rng, &firms);
+        let reward = rng.gen_bool(0.45);
+        let decided = day(rng.gen_range(1..730));
+        let decided_on = local_date(decided);
+        let valid_to = if rng.gen_bool(0.3) { None } else { Some(local_date(decided + rng.gen_range(90..1095) * DAY_MS)) };
+        let magnitude: i64 = rng.gen_range(1..=10);
+        let (kind, points, title) = if reward {
+            ("reward", magnitude, *pick(rng, REWARD_TITLES))
+        } else {
+            ("penalty", -magnitude, *pick(rng, PENALTY_TITLES))
+        };
+        let source = if rng.gen_bool(0.2) { "import" } else { "regulator" };
+        let document_no = format!("川信{}〔{}〕{}号", if reward { "奖" } else { "罚" }, &decided_on[..4], 10 + k);
+        sqlx::query(
+            "INSERT INTO credit_records (firm_id, kind, title, points, decided_on, valid_to, source, decided_by, document_no, created_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, NULL, $8, $9)",
+        )
+        .bind(firm)
+        .bind(kind)
+        .bind(title)
+        .bind(points)
+        .bind(&decided_on)
+        .bind(&valid_to)
+        .bind(source)
+        .bind(&document_no)
+        .bind(decided)
+        .execute(&mut **tx)
+        .await?;
+        touched.insert(firm);
+    }
+    // list entries: red (some still in force), black (all ended: expired or revoked)
+    let n_red = (total_firms as usize / 200).max(2);
+    let n_black = (total_firms as usize / 250).max(2);
+    let mut entries = 0;
+    for k in 0..n_red + n_black {
+        let firm = *pick(rng, &firms);
+        let (list, from, to, revoked): (&str, i64, Option<i64>, Option<(i64, &str)>) = if k < n_red {
+            let from = day(rng.gen_range(30..700));
+            ("red", from, Some(from + 2 * 365 * DAY_MS), None)
+        } else if k % 2 == 0 {
+            // expired: ended at least a month ago
+            let from = day(rng.gen_range(400..700));
+            ("black", from, Some(from + rng.gen_range(90..300) * DAY_MS), None)
+        } else {
+            // revoked after a credit repair (信用修复)
+            let from = day(rng.gen_range(60..500));
+            let to = rng.gen_bool(0.5).then(|| from + 3 * 365 * DAY_MS);
+            ("black", from, to, Some((from + rng.gen_range(10..50) * DAY_MS, "已完成信用修复，经申请提前移出黑名单")))
+        };
+        let reason = if list == "red" { *pick(rng, RED_REASONS) } else { *pick(rng, BLACK_REASONS) };
+        sqlx::query(
+            "INSERT INTO credit_list_entries (firm_id, list, reason, valid_from, valid_to, entered_by, entered_at, revoked_at, revoke_reason) \
+             VALUES ($1, $2, $3, $4, $5, NULL, $6, $7, $8)",
+        )
+        .bind(firm)
+        .bind(list)
+        .bind(reason)
+        .bind(local_date(from))
+        .bind(to.map(local_date))
+        .bind(from)
+        .bind(revoked.map(|r| r.0))
+        .bind(revoked.map(|r| r.1.to_string()))
+        .execute(&mut **tx)
+        .await?;
+        touched.insert(firm);
+        entries += 1;
+    }
+    for firm in touched {
+        super::credit::recompute(&mut *tx, firm, now).await?;
+    }
+    Ok((n_records, entries))
 }

@@ -3,6 +3,7 @@
 //! regulator's page (`/regulator/credit`: rewards/penalties, red/black lists,
 //! CSV import, flagged contracts) and the contract banner (`flag`).
 pub mod flag;
+pub mod records;
 
 use crate::api::credit::{get_credit_archive, get_regulator_credit, credit_lookup, AddCreditRecord, AddListEntry, ImportCreditCsv, RevokeListEntry};
 use crate::domain::accounts::Role;
@@ -37,6 +38,7 @@ pub fn CreditLookupPage() -> impl IntoView {
         <Title text=t("credit.title")/>
         <h1>{t("credit.title")}</h1>
         <p class="lead">{t("credit.lead")}</p>
+        <p class="records-link"><a href="/credit-records" data-testid="credit-records-link">{t("credit.records_link")}</a></p>
         <Form method="GET" action="/credit" attr:class="filters credit-search" attr:role="search">
             <div class="field grow">
                 <label for="cr-q">{t("credit.query")}</label>
