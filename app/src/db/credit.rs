@@ -614,21 +614,14 @@ async fn public_rows(pool: &Pool, keys: &[i64], today: &str) -> Result<Vec<Publi
     use super::sql::Sql;
     let (records, entries): (Vec<i64>, Vec<i64>) = keys.iter().partition(|k| *k % 2 == 0);
     let mut by_key = std::collections::HashMap::new();
-    let ids = |sql: &mut Sql, keys: &[i64]| {
-        for (n, k) in keys.iter().enumerate() {
-            if n > 0 {
-                sql.push(", ");
-            }
-            sql.bind(k / 2);
-        }
-        sql.push(")");
-    };
+    // the table's ids from the list's keys (module comment above `PUBLIC_UNION`)
+    let ids = |keys: &[i64]| super::sql::id_list(&keys.iter().map(|k| k / 2).collect::<Vec<_>>()) + ")";
     if !records.is_empty() {
         let mut sql = Sql::new(
             "SELECT r.id, r.kind, r.decided_on, f.name, f.credit_code, g.name, r.title, r.points, r.document_no, r.valid_to \
              FROM credit_records r JOIN firms f ON f.id = r.firm_id JOIN regions g ON g.code = f.region_code WHERE r.id IN (",
         );
-        ids(&mut sql, &records);
+        sql.push(&ids(&records));
         type Row = (i64, String, String, String, String, String, String, i64, String, Option<String>);
         for (id, kind, date, firm_name, credit_code, region_name, title, points, document_no, valid_to) in sql.query_as::<Row>().fetch_all(pool).await? {
             let state = PublicCreditRow::state_on(&date, valid_to.as_deref(), false, today).to_string();
@@ -643,7 +636,7 @@ async fn public_rows(pool: &Pool, keys: &[i64], today: &str) -> Result<Vec<Publi
             "SELECT e.id, e.list, e.valid_from, f.name, f.credit_code, g.name, e.reason, e.valid_to, e.revoked_at \
              FROM credit_list_entries e JOIN firms f ON f.id = e.firm_id JOIN regions g ON g.code = f.region_code WHERE e.id IN (",
         );
-        ids(&mut sql, &entries);
+        sql.push(&ids(&entries));
         type Row = (i64, String, String, String, String, String, String, Option<String>, Option<i64>);
         for (id, kind, date, firm_name, credit_code, region_name, title, valid_to, revoked_at) in sql.query_as::<Row>().fetch_all(pool).await? {
             let state = PublicCreditRow::state_on(&date, valid_to.as_deref(), revoked_at.is_some(), today).to_string();

@@ -1,7 +1,7 @@
 //! Bulk exports of the public lists (issue #9): the same filters as the list
 //! pages (`db::trading::list`, `db::firms::list`), read in batches by keyset so
 //! a download never holds the whole result. Only what the public pages show.
-use super::sql::Sql;
+use super::sql::{id_list, Sql};
 use super::Pool;
 use crate::error::AppError;
 use crate::model::credit::{CreditRecordQuery, PublicCreditRow};
@@ -98,18 +98,9 @@ pub async fn announcements(pool: &Pool, q: &AnnouncementQuery, now: i64, after: 
          FROM procurements p JOIN service_items s ON s.id = p.item_id JOIN regions r ON r.code = p.region_code \
          LEFT JOIN awards a ON a.procurement_id = p.id LEFT JOIN firms f ON f.id = a.firm_id WHERE p.id IN (",
     );
-    push_ids(&mut sql, ids.iter().map(|(id,)| *id));
+    sql.push(&id_list(&ids.iter().map(|(id,)| *id).collect::<Vec<_>>()));
     sql.push(") ORDER BY p.published_at DESC, p.id DESC");
     sql.query_as::<AnnouncementExportRow>().fetch_all(pool).await
-}
-
-fn push_ids(sql: &mut Sql, ids: impl Iterator<Item = i64>) {
-    for (k, id) in ids.enumerate() {
-        if k > 0 {
-            sql.push(", ");
-        }
-        sql.bind(id);
-    }
 }
 
 /// How many firms match (the directory's count).
@@ -158,7 +149,7 @@ pub async fn firms(pool: &Pool, q: &FirmQuery, today: &str, after: &After, limit
         ") AS item_count, f.completed_count, f.registered_at, f.star_level, f.credit_grade \
          FROM firms f JOIN regions r ON r.code = f.region_code WHERE f.id IN (",
     );
-    push_ids(&mut sql, keys.iter().map(|(id, _)| *id));
+    sql.push(&id_list(&keys.iter().map(|(id, _)| *id).collect::<Vec<_>>()));
     sql.push(")");
     let rows: Vec<(i64, String, String, String, i64, i64, i64, Option<i64>, Option<String>)> = sql.query_as().fetch_all(pool).await?;
     let mut by_id: std::collections::HashMap<i64, FirmSummary> = rows
