@@ -7,6 +7,7 @@
 #   4. the OCDS publication of those servers, validated by libcoveocds
 #   4b. the public read API fuzzed by schemathesis from its OpenAPI document
 #   5. the red flags (#8) compared with OCP's Cardinal run on the demo server's OCDS
+#   6. backups: a SQLite online backup and a PostgreSQL pg_dump restored and checked
 # Exits non-zero on any failure and prints one summary line.
 source "$(dirname "$0")/lib.sh"
 START=$(date +%s)
@@ -129,5 +130,12 @@ if "$ROOT/scripts/cardinal-check.sh" "http://127.0.0.1:$E2E_PORT" 2>&1 | tee "$W
   record "cardinal" ok
 else
   record "cardinal" FAILED
+fi
+
+step "backup and restore: SQLite online backup, PostgreSQL pg_dump (scripts/backup-check.sh)"
+if "$ROOT/scripts/backup-check.sh" 2>&1 | tee "$WORK/backup.out"; then
+  record "backup" ok
+else
+  record "backup" FAILED
 fi
 exit $FAILED

@@ -9,6 +9,7 @@ pub mod domain;
 pub mod error;
 pub mod i18n;
 pub mod model;
+pub mod security_headers;
 pub mod ui;
 
 #[cfg(feature = "ssr")]

@@ -203,6 +203,11 @@ impl LiveHub {
         self.tx.subscribe()
     }
 
+    /// How many receivers are subscribed now (open live-update streams; a metric).
+    pub fn subscribers(&self) -> usize {
+        self.tx.receiver_count()
+    }
+
     /// Waits until events published anywhere reach this hub (PostgreSQL: the
     /// listener has connected); `false` if that did not happen within `within`.
     pub async fn wait_listening(&self, within: Duration) -> bool {

@@ -24,3 +24,12 @@ export async function expectAccessible(page: Page) {
 }
 
 export const num = (s: string | null) => Number((s ?? '').replace(/[^0-9.]/g, ''));
+
+/** Signs in through the sign-in form (demo accounts share one password). */
+export async function signIn(page: Page, username: string, password = 'Zjcs-Demo-2026') {
+  await page.goto('/sign-in');
+  await hydrated(page);
+  await page.getByLabel('用户名').fill(username);
+  await page.getByLabel('密码').fill(password);
+  await page.getByRole('button', { name: '登录', exact: true }).click();
+}

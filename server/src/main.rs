@@ -11,6 +11,8 @@ mod ingest;
 mod ocds_routes;
 mod export_routes;
 mod public_api;
+mod metrics;
+mod security;
 
 use app::db::{self, demo::DemoOptions, Backend};
 use app::state::{AppState, Clock, SystemClock};
@@ -59,9 +61,23 @@ struct Cli {
     /// Requests to the public read API (`/api/v1/`) allowed per client address per minute.
     #[arg(long, env = "ZJCS_API_PER_MINUTE", default_value_t = public_api::API_PER_MINUTE, global = true)]
     api_per_minute: u32,
-    /// Mark the session cookie `Secure` (set this when served over TLS).
+    /// The site is served over TLS (at the reverse proxy): mark the session cookie
+    /// `Secure` and send `Strict-Transport-Security`.
     #[arg(long, env = "ZJCS_SECURE_COOKIES", global = true)]
     secure_cookies: bool,
+    /// Largest request body accepted, in MiB (uploads have their own 5 MiB limit).
+    #[arg(long, env = "ZJCS_MAX_BODY_MB", default_value_t = 16, global = true)]
+    max_body_mb: usize,
+    /// Seconds a request may take to start its answer before it gets 503.
+    #[arg(long, env = "ZJCS_REQUEST_TIMEOUT_SECS", default_value_t = 60, global = true)]
+    request_timeout_secs: u64,
+    /// Log format: `text` (for people) or `json` (one object per line, for a log collector).
+    #[arg(long, env = "ZJCS_LOG_FORMAT", default_value = "text", value_parser = ["text", "json"], global = true)]
+    log_format: String,
+    /// Bearer token that `/metrics` requires; when unset, only loopback clients
+    /// that did not come through a proxy may read it.
+    #[arg(long, env = "ZJCS_METRICS_TOKEN", hide_env_values = true, global = true)]
+    metrics_token: Option<String>,
     /// Public origins accepted on state-changing requests besides the request's
     /// own host (comma-separated, e.g. `https://zjcs.example.cn` behind a proxy).
     #[arg(long, env = "ZJCS_PUBLIC_ORIGINS", value_delimiter = ',', global = true)]
@@ -127,6 +143,22 @@ enum Command {
     ImportRegister {
         file: std::path::PathBuf,
     },
+    /// Online backup of the SQLite database to a new file, taken while the server
+    /// runs (a consistent snapshot); checks it and prints what it holds. For
+    /// PostgreSQL use pg_dump (README: Backups).
+    Backup {
+        /// The backup file to create (must not exist).
+        #[arg(long)]
+        to: std::path::PathBuf,
+    },
+    /// Replace the SQLite database by a backup, with the server stopped. The
+    /// backup is checked first; the replaced database is kept beside it as
+    /// `<file>.before-restore-<time>`.
+    Restore {
+        /// The backup file.
+        #[arg(long)]
+        from: std::path::PathBuf,
+    },
     /// Create the first administrator (refused when one exists). The password comes
     /// from ZJCS_ADMIN_PASSWORD or, when unset, one line of standard input.
     CreateAdmin {
@@ -137,13 +169,14 @@ enum Command {
 
 #[tokio::main]
 async fn main() {
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| "info,sqlx=warn,tower_http=warn".into()),
-        )
-        .init();
     let cli = Cli::parse();
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info,sqlx=warn,tower_http=warn".into());
+    let logs = tracing_subscriber::fmt().with_env_filter(filter);
+    if cli.log_format == "json" {
+        logs.json().with_current_span(false).init();
+    } else {
+        logs.init();
+    }
     if let Err(e) = run(cli).await {
         eprintln!("zjcs: {e}");
         std::process::exit(1);
@@ -156,6 +189,25 @@ async fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
     }
     if let Some(Command::AuditVerify) = &cli.command {
         return audit::verify_command(&cli.database_url).await;
+    }
+    // before the database is opened (a restore replaces its file)
+    match &cli.command {
+        Some(Command::Backup { to }) => {
+            let snap = db::backup::backup(&cli.database_url, to).await?;
+            print_snapshot("backup written", &snap);
+            return Ok(());
+        }
+        Some(Command::Restore { from }) => {
+            let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs() as i64).unwrap_or(0);
+            let (snap, kept) = db::backup::restore(from, &cli.database_url, now).await?;
+            print_snapshot("database restored", &snap);
+            if let Some(kept) = kept {
+                println!("  the replaced database is kept as {}", kept.display());
+            }
+            println!("  start the server on it as before; `--rebuild-stats` is not needed (the summary tables are in the backup)");
+            return Ok(());
+        }
+        _ => {}
     }
     let started = Instant::now();
     let test_clock = cli.test_clock.then(|| Arc::new(app::state::OffsetClock::new()));
@@ -233,7 +285,7 @@ async fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
             println!("administrator {username} created (id {id})");
             return Ok(());
         }
-        Command::VerifyDraw { .. } | Command::AuditVerify => return Ok(()), // done above, before migrations
+        Command::VerifyDraw { .. } | Command::AuditVerify | Command::Backup { .. } | Command::Restore { .. } => return Ok(()), // done above, before migrations
         Command::Serve => {}
     }
 
@@ -338,6 +390,12 @@ async fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
         .with_secure(cli.secure_cookies)
         .with_expiry(tower_sessions::Expiry::OnInactivity(tower_sessions::cookie::time::Duration::minutes(cli.session_minutes.max(1))));
     let public_origins = Arc::new(cli.public_origins.clone());
+    let hardening = Arc::new(security::Hardening {
+        hsts: cli.secure_cookies,
+        max_body_bytes: cli.max_body_mb.max(1) * 1024 * 1024,
+        request_timeout: std::time::Duration::from_secs(cli.request_timeout_secs.max(1)),
+    });
+    let metrics = metrics::Metrics::new(cli.metrics_token.clone());
     let routes = generate_route_list(App);
 
     let ctx_state = state.clone();
@@ -351,6 +409,7 @@ async fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
     let app = Router::new()
         .route("/lang/{tag}", get(switch_language))
         .route("/healthz", get(|| async { "ok" }))
+        .merge(metrics::routes(metrics.clone()))
         .merge(files::routes())
         .merge(live::routes())
         .merge(payment_routes::routes())
@@ -392,6 +451,10 @@ async fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
         .layer(axum::middleware::from_fn_with_state(public_api::Limit::new(cli.api_per_minute, state.clock.clone()), public_api::limit))
         .layer(axum::middleware::from_fn(move |req, next| origin::check(public_origins.clone(), req, next)))
         .layer(tower_http::compression::CompressionLayer::new())
+        .layer(axum::middleware::from_fn_with_state(hardening.clone(), security::body_limit))
+        .layer(axum::middleware::from_fn_with_state(hardening.clone(), security::timeout))
+        .layer(axum::middleware::from_fn_with_state(hardening, security::headers))
+        .layer(axum::middleware::from_fn_with_state(metrics, metrics::track))
         .with_state(state);
 
     println!(
@@ -407,6 +470,13 @@ async fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
         })
         .await?;
     Ok(())
+}
+
+fn print_snapshot(what: &str, snap: &db::backup::Snapshot) {
+    println!("{what}: {} ({:.1} MB, integrity ok)", snap.path.display(), snap.bytes as f64 / 1e6);
+    for (table, rows) in &snap.counts {
+        println!("  {table:<14} {rows:>10}");
+    }
 }
 
 /// `/lang/en?to=/items` — remembers the language in a cookie and goes back.

@@ -3,6 +3,7 @@
 //! epoch milliseconds. Repositories hold SQL; business rules live in `domain`.
 pub mod accounts;
 pub mod audit;
+pub mod backup;
 pub mod calendar;
 pub mod catalogue;
 pub mod catalogue_admin;

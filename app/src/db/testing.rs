@@ -31,6 +31,8 @@ pub struct TestApp {
     pub demo: DemoReport,
     /// Free for tests to fill (e.g. a demo firm's credit code).
     pub demo_firm_code: String,
+    /// The test database's URL (a SQLite file or a PostgreSQL database).
+    pub database_url: String,
     owner: Owner,
     // Last field: dropped after the state's pool.
     _db: TestDb,
@@ -122,7 +124,7 @@ impl TestApp {
         super::trading::seal_unsealed_open(&state, TEST_NOW_MS).await.expect("seal open demo procurements");
         let owner = Owner::new();
         owner.with(|| provide_context(state.clone()));
-        TestApp { state, clock, demo: report, demo_firm_code: String::new(), owner, _db: dir }
+        TestApp { state, clock, demo: report, demo_firm_code: String::new(), database_url: url, owner, _db: dir }
     }
 
     pub fn backend(&self) -> Backend {

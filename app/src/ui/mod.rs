@@ -35,6 +35,8 @@ use leptos_router::{path, SsrMode, StaticSegment};
 /// The HTML document around the app (server side).
 pub fn shell(options: LeptosOptions) -> impl IntoView {
     let locale = provide_locale();
+    #[cfg(feature = "ssr")]
+    set_content_security_policy();
     view! {
         <!DOCTYPE html>
         <html lang=locale.tag()>
@@ -50,6 +52,19 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <App/>
             </body>
         </html>
+    }
+}
+
+/// The page's Content-Security-Policy, with the nonce Leptos put on this
+/// response's inline scripts (the hydration and resource scripts).
+#[cfg(feature = "ssr")]
+fn set_content_security_policy() {
+    use axum::http::{header, HeaderValue};
+    let Some(res) = use_context::<leptos_axum::ResponseOptions>() else { return };
+    let nonce = leptos::nonce::use_nonce().filter(|n| crate::security_headers::valid_nonce(n));
+    let policy = crate::security_headers::content_security_policy(nonce.as_deref());
+    if let Ok(value) = HeaderValue::from_str(&policy) {
+        res.insert_header(header::CONTENT_SECURITY_POLICY, value);
     }
 }
 
