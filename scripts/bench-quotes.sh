@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Prints how many sealed quotes per second the running server accepts, with p50 /
 # p99 latency, beside the raw insert rate of the same database on this machine
-# (release build, loopback, one fresh demo market). Figures, not assertions.
+# (release build, loopback, one fresh demo market), and the server's memory (RSS
+# and peak RSS) before and after the load. Figures, not assertions.
 #   scripts/bench-quotes.sh [QUOTES] [CONNECTIONS] [SECONDS]     (default 2000 16 120)
 #   DATABASE_URL=postgres://user@host:port/db scripts/bench-quotes.sh   (an empty database,
 #       or one already holding the demo market; the benchmark announcement stays in it)
@@ -53,7 +54,16 @@ done
 if ((!up)); then tail -20 "$WORK/server.log"; echo "the server did not start" >&2; exit 1; fi
 note "$(grep -m1 'demo data loaded' "$WORK/server.log" || echo 'demo data already loaded')"
 
+# The server's resident memory (VmRSS) and its peak (VmHWM), from /proc.
+memory() { awk '/^VmRSS:/ {r=$2} /^VmHWM:/ {h=$2} END {printf "RSS %.1f MiB   peak (VmHWM) %.1f MiB", r/1024, h/1024}' "/proc/$PID/status"; }
+note "server memory before the load: $(memory) (peak since start)"
+# reset the peak to the current RSS, so that the peak after the load is the load's own
+echo 5 >"/proc/$PID/clear_refs" 2>/dev/null || note "(peak not reset: it includes the start-up)"
+
 step "$QUOTES quotes over $CONNECTIONS connections (at most ${SECONDS_LIMIT}s), then $QUOTES raw inserts"
 note "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)"
+rc=0
 "$CARGO_TARGET_DIR/release/load_quotes" --base-url "http://127.0.0.1:$PORT" --database-url "$DB" \
-  --quotes "$QUOTES" --concurrency "$CONNECTIONS" --seconds "$SECONDS_LIMIT"
+  --quotes "$QUOTES" --concurrency "$CONNECTIONS" --seconds "$SECONDS_LIMIT" || rc=$?
+note "server memory after the load:  $(memory)"
+exit "$rc"

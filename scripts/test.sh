@@ -2,6 +2,8 @@
 # make test: install what is missing, then run every test:
 #   1. unit + integration tests on SQLite
 #   2. the same integration tests on a throwaway PostgreSQL 15 cluster (loopback)
+#   2b. fault tests of real server processes (scripts/fault-check.sh): kill -9 under
+#      load, two instances on one PostgreSQL, the database stopped and started again
 #   3. browser end-to-end tests (Playwright + Debian Chromium; desktop and phone,
 #      JavaScript on and off, axe-core) against a freshly started server
 #   4. the OCDS publication of those servers, validated by libcoveocds
@@ -56,6 +58,11 @@ else
   cat "$PGDIR"/*.log 2>/dev/null | tail -20
   record "postgres" "FAILED (cluster did not start)"
 fi
+
+# real server processes: kill -9 under load (SQLite, PostgreSQL), two instances on one
+# PostgreSQL, the database stopped and started under a running server
+step "fault tests (scripts/fault-check.sh: crash, two instances, database down)"
+if "$ROOT/scripts/fault-check.sh" 2>&1 | tee "$WORK/fault.out"; then record "fault" ok; else record "fault" FAILED; fi
 
 step "build the app (cargo leptos build)"
 if ! cargo leptos build; then record "build" FAILED; exit 1; fi

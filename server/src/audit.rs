@@ -46,7 +46,7 @@ pub async fn record(State(state): State<AppState>, req: Request, next: Next) -> 
         // the query holds the one-time authorisation code: nothing to keep
         serde_json::json!({})
     } else {
-        rules::args_from_body(&content_type, &prefix)
+        rules::seal_args(&action, rules::args_from_body(&content_type, &prefix))
     };
     if action == "ingest/v1/events" {
         args = rules::summarize_batch(args);
@@ -350,8 +350,12 @@ mod tests {
         let op = signed_in(&state, "audit.op", Role::Operator).await;
         let res = app.clone().oneshot(form("/api/trading/withdraw", "code=ZJ-NONE", Some(&op))).await.unwrap();
         assert_eq!(res.status(), StatusCode::FOUND);
+        // a sealed quote's amount is not kept (the operator may not quote: refused, still recorded)
+        let _ = app.clone().oneshot(form("/api/trading/quote", "code=ZJ-NONE&amount=98765.43", Some(&op))).await.unwrap();
         let log = rows(&state).await;
-        assert_eq!(log.len(), 2);
+        assert_eq!(log.len(), 3);
+        assert_eq!(log[2].3, "trading/quote");
+        assert_eq!(log[2].5, r#"{"amount":"（密封）","code":"ZJ-NONE"}"#);
         let (_, who, _, action, _, args, _, _, status, error) = log[0].clone();
         assert_eq!((who, action.as_str()), (None, "accounts/sign_in"), "anonymous");
         assert_eq!(args, r#"{"password":"***","username":"li.si"}"#);
@@ -361,7 +365,7 @@ mod tests {
         assert_eq!((who.as_deref(), action.as_str(), subject.as_deref()), (Some("audit.op"), "trading/withdraw", Some("ZJ-NONE")));
         assert_eq!((before, after), (None, None), "no such procurement: no status");
         assert_eq!((status, error.as_deref()), (400, Some("trading.error_reason")));
-        assert_eq!(app::db::audit::verify(&state.pool).await.unwrap(), VerifyReport { entries_checked: 2, first_broken: None });
+        assert_eq!(app::db::audit::verify(&state.pool).await.unwrap(), VerifyReport { entries_checked: 3, first_broken: None });
         drop(state);
         let _ = std::fs::remove_dir_all(dir);
     }

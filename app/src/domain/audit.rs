@@ -411,6 +411,27 @@ pub fn args_from_body(content_type: &str, body: &[u8]) -> Value {
     clean(raw)
 }
 
+/// Arguments that are sealed until the opening: the audit trail must not hold
+/// them in the clear (regulators and operators read it before the deadline).
+pub const SEALED_ARGS: [(&str, &str); 1] = [("trading/quote", "amount")];
+
+/// What a sealed argument is recorded as.
+pub const SEALED_VALUE: &str = "（密封）";
+
+/// The arguments of `action` with its sealed values replaced by [`SEALED_VALUE`].
+pub fn seal_args(action: &str, mut args: Value) -> Value {
+    if let Some(obj) = args.as_object_mut() {
+        for (sealed_action, field) in SEALED_ARGS {
+            if sealed_action == action {
+                if let Some(v) = obj.get_mut(field) {
+                    *v = Value::from(SEALED_VALUE);
+                }
+            }
+        }
+    }
+    args
+}
+
 /// Event ids an entry keeps of an ingestion batch.
 pub const BATCH_IDS_KEPT: usize = 100;
 
@@ -609,6 +630,14 @@ mod tests {
         forged[1].0.action = "trading/cancel".into();
         forged[1].1 = forged[1].0.hash();
         assert_eq!(run(&forged), Err((3, Broken::Link)));
+    }
+
+    #[test]
+    fn a_sealed_quote_amount_never_reaches_the_audit_trail() {
+        let a = args_from_body("application/x-www-form-urlencoded", b"code=ZJ20261100001&amount=123456.78");
+        assert_eq!(canonical_json(&seal_args("trading/quote", a.clone())), r#"{"amount":"（密封）","code":"ZJ20261100001"}"#);
+        // other actions keep their arguments (an announcement's budget is public)
+        assert_eq!(canonical_json(&seal_args("trading/save", a)), r#"{"amount":"123456.78","code":"ZJ20261100001"}"#);
     }
 
     #[test]
