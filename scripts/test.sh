@@ -18,6 +18,8 @@ FAILED=0
 record() { RESULTS+=("$1: $2"); [[ "$2" == ok ]] || FAILED=1; }
 summary() {
   local secs=$(( $(date +%s) - START ))
+  # stopped by an error outside the recorded steps (e.g. the setup): never "ALL PASSED"
+  if (($1 != 0)) && ! ((FAILED)); then record "aborted (exit $1)" FAILED; fi
   echo
   # the failing tests' names, so the summary at the end of a long log says what broke
   grep -h -E '^test .* FAILED$|^---- .* stdout ----$|panicked at' "$WORK"/*.out 2>/dev/null | head -40 | sed 's/^/    /' || true
@@ -42,7 +44,7 @@ cleanup() {
   [[ -n "$OIDC_PID" ]] && kill "$OIDC_PID" 2>/dev/null || true
   "$ROOT/scripts/pg.sh" stop "$PGDIR" 2>/dev/null || true
 }
-trap 'cleanup; summary; rm -rf "$WORK"' EXIT
+trap 'rc=$?; cleanup; summary $rc; rm -rf "$WORK"' EXIT
 
 "$ROOT/scripts/setup.sh" --test
 
