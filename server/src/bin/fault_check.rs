@@ -18,8 +18,9 @@
 //!    restarted on the same database. Afterwards every acknowledged write must be
 //!    in the database exactly once: a quote's revision counter lies between the
 //!    acknowledged quotes and the acknowledged + unanswered ones, the stored
-//!    receipt is the last acknowledged one (or a later unanswered one), each
-//!    acknowledged amount has exactly one successful audit entry; a signature is
+//!    receipt is the last acknowledged one (or a later unanswered one), the
+//!    successful audit entries lie between the two, and none holds the sealed
+//!    amount in the clear (it is recorded as （密封）); a signature is
 //!    stored once, and a contract is `signed` exactly when both parties signed
 //!    (never half-done). SQLite: `PRAGMA integrity_check`; both: the audit
 //!    trail's hash chain (`server audit-verify`) and a clean last restart.
@@ -913,25 +914,23 @@ async fn crash(ctx: &Ctx, report: &mut Report, part: &str, db_url: &str) -> R<()
 
 /// Every acknowledged quote is stored once; nothing half-done.
 async fn check_quotes(report: &mut Report, part: &str, pool: &app::db::Pool, m: &Market, logs: &[QuoteLog]) -> R<()> {
-    // successful audit entries of quotes, by (announcement, firm account), and their amounts
+    // successful audit entries of quotes, by (announcement, firm account)
     let audit: Vec<(Option<String>, Option<String>, String, i64)> = sqlx::query_as(
         "SELECT subject, actor_username, args, CAST(http_status AS BIGINT) FROM audit_log WHERE action = 'trading/quote'",
     )
     .fetch_all(pool)
     .await?;
     let mut audited: HashMap<(String, String), i64> = HashMap::new();
-    let mut amounts: HashMap<String, i64> = HashMap::new();
-    let mut amounts_recorded = false;
+    // a quote stays sealed until the opening: its amount is never in the audit trail
+    let mut in_clear = 0usize;
     for (subject, actor, args, status) in &audit {
         if !(200..300).contains(status) {
             continue;
         }
         *audited.entry((subject.clone().unwrap_or_default(), actor.clone().unwrap_or_default())).or_default() += 1;
-        if let Some(a) = serde_json::from_str::<serde_json::Value>(args).ok().and_then(|v| v.get("amount").and_then(|a| a.as_str().map(String::from))) {
-            if a != "***" {
-                amounts_recorded = true;
-                *amounts.entry(a).or_default() += 1;
-            }
+        let amount = serde_json::from_str::<serde_json::Value>(args).ok().and_then(|v| v.get("amount").cloned());
+        if amount.is_some_and(|a| a.as_str() != Some(app::domain::audit::SEALED_VALUE)) {
+            in_clear += 1;
         }
     }
     let (mut acked, mut cut, mut cut_stored, mut refused, mut failed) = (0usize, 0usize, 0i64, Vec::new(), Vec::new());
@@ -990,17 +989,9 @@ async fn check_quotes(report: &mut Report, part: &str, pool: &app::db::Pool, m: 
                 problems.push(format!("{who}: stored receipt {receipt:.16}… is not the last acknowledged {want:.16}…"));
             }
         }
-        if amounts_recorded {
-            for (amount, o) in &log.attempts {
-                let n = amounts.get(amount).copied().unwrap_or(0);
-                if matches!(o, Outcome::Acked(_)) && n != 1 {
-                    problems.push(format!("{who}: acknowledged quote {amount} has {n} successful audit entries"));
-                }
-                if n > 1 {
-                    problems.push(format!("{who}: quote {amount} recorded {n} times"));
-                }
-            }
-        }
+    }
+    if in_clear > 0 {
+        problems.push(format!("{in_clear} audit entries of quotes hold the sealed amount in the clear"));
     }
     problems.dedup();
     report.check(
@@ -1008,10 +999,9 @@ async fn check_quotes(report: &mut Report, part: &str, pool: &app::db::Pool, m: 
         acked > 0 && problems.is_empty(),
         format!(
             "sealed quotes: {acked} acknowledged over {} firm×announcement clients, all stored exactly once \
-             (revision counters, last receipts{}); {cut} cut by a kill, of which {cut_stored} had committed \
+             (revision counters, last receipts, audit entry counts, no amount in the audit trail); {cut} cut by a kill, of which {cut_stored} had committed \
              ({unaudited} of those without their audit entry: the audit trail is appended after the action commits){}",
             logs.len(),
-            if amounts_recorded { ", one successful audit entry per acknowledged amount" } else { ", audit entry counts" },
             problems.iter().take(5).map(|p| format!("\n         {p}")).collect::<String>()
         ),
     );
