@@ -28,12 +28,8 @@ serve() {
   local port; port=$(free_port)
   "$SERVER" --addr "127.0.0.1:$port" --database-url "$1" --sealing-key-file "$WORK/sealing.key" "${@:2}" >"$WORK/server.log" 2>&1 &
   PID=$!
-  for _ in $(seq 1 1200); do   # at most 2 minutes (the demo market loads first)
-    curl -fs --max-time 2 "http://127.0.0.1:$port/readyz" >/dev/null 2>&1 && { PORT=$port; return 0; }
-    kill -0 "$PID" 2>/dev/null || break
-    sleep 0.1
-  done
-  tail -20 "$WORK/server.log"; echo "the server did not start on $1" >&2; return 1
+  PORT=$port
+  wait_for_server "$port" "$PID" "$WORK/server.log" 120 /readyz   # the demo market loads first
 }
 stop() { kill "$PID"; wait "$PID" 2>/dev/null || true; PID=; }
 # The "  table  rows" lines a backup / restore prints.

@@ -45,13 +45,7 @@ step "server on 127.0.0.1:$PORT with a fresh demo market (${DB%%://*}, 2,000 pro
   --sealing-key-file "$WORK/sealing.key" --demo --demo-projects 2000 --sign-in-per-minute 100000 \
   >"$WORK/server.log" 2>&1 &
 PID=$!
-up=0
-for _ in $(seq 1 1200); do   # at most 2 minutes
-  if curl -fs "http://127.0.0.1:$PORT/healthz" >/dev/null 2>&1; then up=1; break; fi
-  kill -0 "$PID" 2>/dev/null || break
-  sleep 0.1
-done
-if ((!up)); then tail -20 "$WORK/server.log"; echo "the server did not start" >&2; exit 1; fi
+wait_for_server "$PORT" "$PID" "$WORK/server.log" 120 || exit 1   # the demo market loads first
 note "$(grep -m1 'demo data loaded' "$WORK/server.log" || echo 'demo data already loaded')"
 
 # The server's resident memory (VmRSS) and its peak (VmHWM), from /proc.

@@ -42,13 +42,7 @@ step "server on 127.0.0.1:$PORT with a fresh demo market (SQLite, $PROJECTS proj
   --sealing-key-file "$WORK/sealing.key" --demo --demo-projects "$PROJECTS" \
   >"$WORK/server.log" 2>&1 &
 PID=$!
-up=0
-for _ in $(seq 1 3000); do   # at most 5 minutes (the demo market loads first)
-  if curl -fs "http://127.0.0.1:$PORT/healthz" >/dev/null 2>&1; then up=1; break; fi
-  kill -0 "$PID" 2>/dev/null || break
-  sleep 0.1
-done
-if ((!up)); then tail -20 "$WORK/server.log"; echo "the server did not start" >&2; exit 1; fi
+wait_for_server "$PORT" "$PID" "$WORK/server.log" 300 || exit 1   # the demo market loads first
 note "$(grep -m1 'demo data loaded' "$WORK/server.log" || echo 'demo data already loaded')"
 
 step "Lighthouse (mobile) on /, /announcements, a firm profile, /dashboard; assets per route"
