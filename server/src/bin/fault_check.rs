@@ -34,6 +34,7 @@
 //!    data and port, the same requests succeed without restarting the server.
 //!
 //! Every wait polls with a deadline; every loop is bounded by a count and a time.
+use app::state::{Clock, SystemClock};
 use clap::Parser;
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::fs::OpenOptions;
@@ -145,7 +146,7 @@ impl Ctx {
 
 async fn run(args: &Args, report: &mut Report) -> R<()> {
     std::fs::create_dir_all(&args.work_dir)?;
-    let seed = args.seed.unwrap_or_else(|| now_ms() as u64);
+    let seed = args.seed.unwrap_or_else(|| SystemClock.now_ms() as u64);
     println!("fault check: seed {seed}, {} kills per database, parts {}", args.kills, args.parts.join(","));
     let ctx = Ctx {
         args: args.clone(),
@@ -387,10 +388,6 @@ fn tail(path: &Path, n: usize) -> String {
     lines[lines.len().saturating_sub(n)..].join("\n")
 }
 
-fn now_ms() -> i64 {
-    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_millis() as i64).unwrap_or(0)
-}
-
 /// xorshift64*: the kill delays, reproducible from the printed seed.
 struct Rng(u64);
 
@@ -568,7 +565,7 @@ async fn market(ctx: &Ctx, pool: &app::db::Pool, base: &str) -> R<Market> {
         firms.push(Firm { username, id, credit_code, cookie });
     }
     // an item in force that every demo firm offers
-    let today = app::domain::time::date_shanghai(now_ms());
+    let today = app::domain::time::date_shanghai(SystemClock.now_ms());
     let mut common: Option<Vec<String>> = None;
     for f in &firms {
         let items: Vec<String> = sqlx::query_scalar(&format!(
@@ -710,7 +707,7 @@ async fn crash(ctx: &Ctx, report: &mut Report, part: &str, db_url: &str) -> R<()
     let base = server.base();
     let (pool, backend) = app::db::connect(db_url, 4).await?;
     let m = market(ctx, &pool, &base).await?;
-    let run_tag = format!("FAULT-{}", now_ms() % 1_000_000_000);
+    let run_tag = format!("FAULT-{}", SystemClock.now_ms() % 1_000_000_000);
 
     // contracts awaiting signature: direct choices, confirmed, publicity passed by the test clock
     let now = advance_clock(ctx, &base, 0).await?;
@@ -1201,7 +1198,7 @@ async fn two_instances(ctx: &Ctx, report: &mut Report, db_url: &str) -> R<()> {
     // announcements: two random draws and two price competitions, published by the owner signed in on B, through A
     let m = market(ctx, &pool, &bb).await?;
     let now = advance_clock(ctx, &ba, 0).await?;
-    let tag = format!("PAIR-{}", now_ms() % 1_000_000_000);
+    let tag = format!("PAIR-{}", SystemClock.now_ms() % 1_000_000_000);
     let mut draws = Vec::new();
     let mut prices = Vec::new();
     for i in 0..2 {

@@ -24,9 +24,12 @@
 //! target gets a warm-up (bounded by `--warmup` requests and 10 s) and then a timed
 //! run bounded by `--requests` and `--seconds`.
 use clap::Parser;
+use shared::percentile;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
+
+mod shared;
 
 #[derive(Parser, Debug)]
 #[command(name = "load_pages", about = "Loads public pages of a running zjcs server; compares with a bare axum handler")]
@@ -283,14 +286,6 @@ async fn load(clients: &[reqwest::Client], url: &Arc<String>, encoding: &Arc<Str
     all
 }
 
-/// Nearest-rank percentile of sorted values (0 when empty).
-fn percentile(sorted: &[f64], q: f64) -> f64 {
-    if sorted.is_empty() {
-        return 0.0;
-    }
-    let rank = (q * sorted.len() as f64).ceil() as usize;
-    sorted[rank.clamp(1, sorted.len()) - 1]
-}
 
 /// Resident memory of a process, from `/proc/<pid>/status` (kB).
 struct Memory {
@@ -330,14 +325,6 @@ fn cores() -> usize {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn percentiles_are_nearest_rank() {
-        let v: Vec<f64> = (1..=100).map(f64::from).collect();
-        assert_eq!(percentile(&v, 0.50), 50.0);
-        assert_eq!(percentile(&v, 0.99), 99.0);
-        assert_eq!(percentile(&[], 0.5), 0.0);
-    }
 
     #[test]
     fn memory_is_read_from_proc_status() {

@@ -16,10 +16,14 @@
 //! own sealed quote, so repeated quotes are realistic quote changes. Every quote
 //! is a full `POST /api/trading/quote` (session, authorisation, eligibility,
 //! sealing, upsert, live notification). Every loop is bounded by a count and a time.
+use app::state::{Clock, SystemClock};
+use shared::percentile;
 use clap::Parser;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
+
+mod shared;
 
 #[derive(Parser, Debug)]
 #[command(name = "load_quotes", about = "Fires quotes at a running zjcs server; compares with the raw insert rate")]
@@ -86,7 +90,7 @@ async fn run(args: Args) -> Result<(), Error> {
         .ok_or_else(|| format!("owner account {} not found (load the demo market)", args.owner))?;
     let item = common_item(&pool, &firm_ids).await?;
     let owner = sign_in(&client, &base, &args.owner, &args.password).await?;
-    let now = now_ms();
+    let now = SystemClock.now_ms();
     let code = publish(&client, &base, &owner, &item, &owner_region, now).await?;
     let per_firm = args.concurrency.div_ceil(args.firms.len());
     let mut sessions = Vec::new();
@@ -195,18 +199,6 @@ impl Run {
     }
 }
 
-/// Nearest-rank percentile of sorted values (0 when empty).
-fn percentile(sorted: &[f64], q: f64) -> f64 {
-    if sorted.is_empty() {
-        return 0.0;
-    }
-    let rank = (q * sorted.len() as f64).ceil() as usize;
-    sorted[rank.clamp(1, sorted.len()) - 1]
-}
-
-fn now_ms() -> i64 {
-    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_millis() as i64).unwrap_or(0)
-}
 
 /// The `i`-th quote's amount in yuan: spread over 500,000.00 – 989,999.99 (under the 1,000,000 ceiling).
 fn amount(i: usize) -> String {
@@ -240,7 +232,7 @@ async fn firm_ids(pool: &app::db::Pool, usernames: &[String]) -> Result<Vec<i64>
 
 /// An item in force that every firm offers.
 async fn common_item(pool: &app::db::Pool, firm_ids: &[i64]) -> Result<String, Error> {
-    let today = app::domain::time::date_shanghai(now_ms());
+    let today = app::domain::time::date_shanghai(SystemClock.now_ms());
     let mut common: Option<Vec<String>> = None;
     for id in firm_ids {
         let items: Vec<String> = sqlx::query_scalar(&format!(
@@ -399,7 +391,7 @@ async fn raw_inserts(pool: &app::db::Pool, backend: app::db::Backend, total: usi
                     };
                     sqlx::query("INSERT INTO bench_raw_inserts (k, at, v) VALUES ($1, $2, $3)")
                         .bind(i as i64)
-                        .bind(now_ms())
+                        .bind(SystemClock.now_ms())
                         .bind(payload.as_str())
                         .execute(&mut *tx)
                         .await?;
@@ -443,15 +435,6 @@ async fn raw_inserts(pool: &app::db::Pool, backend: app::db::Backend, total: usi
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn percentiles_are_nearest_rank() {
-        let v: Vec<f64> = (1..=100).map(f64::from).collect();
-        assert_eq!(percentile(&v, 0.50), 50.0);
-        assert_eq!(percentile(&v, 0.99), 99.0);
-        assert_eq!(percentile(&v[..1], 0.99), 1.0);
-        assert_eq!(percentile(&[], 0.5), 0.0);
-    }
 
     #[test]
     fn amounts_stay_under_the_ceiling_and_parse_as_yuan() {
